@@ -1,0 +1,108 @@
+"""The typed top level of the run config and the checks that types cannot express."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig
+
+from fir.data.base import Dataset
+from fir.repro import resolve_device
+
+ALLOWED_TARGET_PREFIXES = ("fir.", "sklearn.", "torch.")
+
+
+@dataclass
+class PathsConfig:
+    """Where data is read from. ``FIR_DATA_DIR`` overrides the default cache."""
+
+    data_dir: str = "${oc.env:FIR_DATA_DIR,'~/.cache/fir'}"
+
+
+@dataclass
+class RunConfig:
+    """Top-level knobs of ``fir-run``; the ``dataset`` and ``method`` groups fill the rest."""
+
+    dataset: Any = MISSING
+    method: Any = MISSING
+    s: int = 5
+    seed: int = 0
+    n_splits: int = 5
+    val_fraction: float = 0.2
+    device: str = "auto"
+    torch_threads: int | None = None
+    verbose: int = 1
+    paths: PathsConfig = field(default_factory=PathsConfig)
+
+
+def register_configs() -> None:
+    """Store the schema as ``run_schema`` (first in ``config.yaml``'s defaults)."""
+    ConfigStore.instance().store(name="run_schema", node=RunConfig)
+
+
+def validate_run_config(cfg: DictConfig) -> None:
+    """Checks on the composed config before any data is loaded; errors name key, value, fix."""
+    if cfg.s < 1:
+        raise ValueError(
+            f"s={cfg.s} is invalid: s is the number of features to select and must be at least 1 "
+            "(and below the number of features). Example: fir-run s=5."
+        )
+    if cfg.n_splits < 2:
+        raise ValueError(
+            f"n_splits={cfg.n_splits} is invalid: cross-validation needs at least 2 folds."
+        )
+    if not 0 < cfg.val_fraction < 1:
+        raise ValueError(
+            f"val_fraction={cfg.val_fraction} is invalid: it must lie in (0, 1), e.g. 0.2."
+        )
+    if cfg.torch_threads is not None and cfg.torch_threads < 1:
+        raise ValueError(
+            f"torch_threads={cfg.torch_threads} is invalid: use a positive count or null."
+        )
+    resolve_device(cfg.device)
+    for group in ("dataset", "method"):
+        node = cfg[group]
+        targets = (
+            [node.get("_target_")]
+            if group == "dataset"
+            else [(node.get(k) or {}).get("_target_") for k in ("selector", "estimator")]
+        )
+        for target in targets:
+            if target is not None and not str(target).startswith(ALLOWED_TARGET_PREFIXES):
+                raise ValueError(
+                    f"{group} _target_={target!r} is not allowed: targets must live under "
+                    f"{', '.join(ALLOWED_TARGET_PREFIXES)}"
+                )
+    if cfg.method.get("selector") is None:
+        raise ValueError(
+            "method.selector is missing: every method config needs a 'selector' node with a "
+            "_target_ (see conf/method/dualnet.yaml)."
+        )
+
+
+def validate_dataset(dataset: Dataset, s: int) -> None:
+    """Checks on the loaded data before training: s in range, finite X, at least 2 classes."""
+    d = dataset.n_features
+    if not 1 <= s < d:
+        raise ValueError(
+            f"s={s} is invalid for dataset {dataset.name!r} with {d} features: s must satisfy "
+            f"1 <= s < {d}. Choose e.g. s={max(1, min(5, d - 1))}."
+        )
+    finite = np.isfinite(dataset.X)
+    if not finite.all():
+        rows = np.flatnonzero(~finite.all(axis=1))
+        raise ValueError(
+            f"dataset {dataset.name!r}: X holds {int((~finite).sum())} NaN/inf values "
+            f"(first in row {int(rows[0])}); clean or impute them before running."
+        )
+    if dataset.task == "classification":
+        classes = np.unique(dataset.y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"dataset {dataset.name!r}: the target has {len(classes)} class "
+                f"({classes.tolist()}); classification needs at least 2. Check the target column "
+                "or set the task to regression."
+            )

@@ -1,0 +1,172 @@
+"""The k-fold protocol: splits, per-fold fitting on the training part only, scoring on test."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from fir.data.base import Dataset, Split
+from fir.metrics import test_score
+from fir.repro import derive_seed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FoldResult:
+    """What one fold produced; the rows of ``folds.csv`` and ``features.csv`` come from here."""
+
+    fold: int
+    score: float
+    selected: np.ndarray  # indices of the selected features, ascending
+    importances: np.ndarray  # (n_features,), NaN where the method defines no score
+    ranking: np.ndarray  # (n_features,), 1 = most important
+    fit_time_s: float
+    n_train: int
+    n_val: int
+    n_test: int
+    extra: dict
+
+
+def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int) -> list[Split]:
+    """The folds of the protocol for ``dataset``.
+
+    * predefined splits (synthetic data: independent draws per fold) are used as they are;
+    * with an official test split, k-fold over the other rows: 4/5 train, 1/5 validation, and
+      every fold scored on the official test rows;
+    * otherwise k-fold over all rows (stratified for classification), with a validation part
+      of ``val_fraction`` carved from each training part (stratified too).
+    """
+    if dataset.splits is not None:
+        if len(dataset.splits) != n_splits:
+            raise ValueError(
+                f"dataset {dataset.name!r} defines {len(dataset.splits)} folds but n_splits="
+                f"{n_splits}; set the dataset's n_folds to match."
+            )
+        return list(dataset.splits)
+    if n_splits < 2:
+        raise ValueError(f"n_splits must be at least 2; got {n_splits}.")
+    classify = dataset.task == "classification"
+    kfold_cls = StratifiedKFold if classify else KFold
+    kfold = kfold_cls(n_splits=n_splits, shuffle=True, random_state=derive_seed(seed, 2) % 2**32)
+    if dataset.test_index is not None:
+        test = np.asarray(dataset.test_index)
+        pool = np.setdiff1d(np.arange(dataset.n_samples), test)
+        y_pool = dataset.y[pool]
+        return [
+            Split(train=pool[tr], val=pool[va], test=test)
+            for tr, va in kfold.split(pool, y_pool if classify else None)
+        ]
+    splits = []
+    for k, (rest, test) in enumerate(kfold.split(dataset.X, dataset.y if classify else None)):
+        y_rest = dataset.y[rest]
+        train, val = train_test_split(
+            rest,
+            test_size=val_fraction,
+            stratify=y_rest if classify and _can_stratify(y_rest, val_fraction) else None,
+            random_state=derive_seed(seed, 3, k) % 2**32,
+        )
+        splits.append(Split(train=np.sort(train), val=np.sort(val), test=test))
+    return splits
+
+
+def _can_stratify(y: np.ndarray, fraction: float) -> bool:
+    _, counts = np.unique(y, return_counts=True)
+    n_val = int(np.ceil(fraction * len(y)))
+    return counts.min() >= 2 and n_val >= len(counts) and len(y) - n_val >= len(counts)
+
+
+def accepts_validation(selector: BaseEstimator) -> bool:
+    """Whether ``selector.fit`` takes ``X_val``/``y_val`` (early stopping on our split)."""
+    return "X_val" in inspect.signature(selector.fit).parameters
+
+
+def run_fold(
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    selector: BaseEstimator,
+    estimator: BaseEstimator | None,
+) -> FoldResult:
+    """Fit ``selector`` on the fold's training part and score it on the test part.
+
+    The selector predicts itself when ``estimator`` is None (the dual-net's operator);
+    otherwise a clone of ``estimator`` is fitted on the selected training columns.
+    """
+    X, y = dataset.X, dataset.y
+    X_tr, X_va, X_te = X[split.train], X[split.val], X[split.test]
+    if dataset.standardize:
+        scaler = StandardScaler().fit(X_tr)
+        X_tr, X_va, X_te = scaler.transform(X_tr), scaler.transform(X_va), scaler.transform(X_te)
+    y_tr, y_va, y_te = y[split.train], y[split.val], y[split.test]
+    start = time.perf_counter()
+    if accepts_validation(selector):
+        selector.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    else:
+        selector.fit(X_tr, y_tr)
+    fit_time = time.perf_counter() - start
+    support = selector.get_support()
+    if estimator is None:
+        pred = selector.predict(X_te)
+    else:
+        model = clone(estimator).fit(X_tr[:, support], y_tr)
+        pred = model.predict(X_te[:, support])
+    importances = np.asarray(
+        getattr(selector, "feature_importances_", np.full(dataset.n_features, np.nan)), dtype=float
+    )
+    ranking = np.asarray(getattr(selector, "ranking_", _rank(support, importances)))
+    history = getattr(selector, "history_", None)
+    extra = {}
+    if history is not None:
+        extra = {
+            "n_batches": history.n_batches,
+            "best_batch": history.best_batch,
+            "stopped_early": history.stopped_early,
+        }
+    return FoldResult(
+        fold=fold,
+        score=test_score(dataset.task, y_te, pred),
+        selected=np.flatnonzero(support),
+        importances=importances,
+        ranking=ranking,
+        fit_time_s=fit_time,
+        n_train=len(split.train),
+        n_val=len(split.val),
+        n_test=len(split.test),
+        extra=extra,
+    )
+
+
+def _rank(support: np.ndarray, importances: np.ndarray) -> np.ndarray:
+    """Ranks from the support and scores: selected first, then by decreasing score."""
+    score = np.nan_to_num(importances, nan=-np.inf)
+    order = np.lexsort((-score, ~support))
+    ranking = np.empty(len(support), dtype=np.int64)
+    ranking[order] = np.arange(1, len(support) + 1)
+    return ranking
+
+
+def cross_validate(
+    dataset: Dataset,
+    splits: list[Split],
+    make_selector: Callable[[int], BaseEstimator],
+    estimator: BaseEstimator | None,
+    on_fold: Callable[[FoldResult], None] | None = None,
+) -> list[FoldResult]:
+    """Run every fold with a fresh selector from ``make_selector(fold)``; report each result
+    to ``on_fold`` as soon as it exists."""
+    results = []
+    for k, split in enumerate(splits):
+        result = run_fold(dataset, split, k, make_selector(k), estimator)
+        results.append(result)
+        if on_fold is not None:
+            on_fold(result)
+    return results

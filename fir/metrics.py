@@ -1,0 +1,41 @@
+"""Scores of a fold and of a set of folds."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, mean_squared_error
+
+METRICS = {"classification": "accuracy", "regression": "mse"}
+
+
+def metric_name(task: str) -> str:
+    """``accuracy`` for classification, ``mse`` for regression."""
+    return METRICS[task]
+
+
+def test_score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The task's metric: accuracy (higher is better) or mean squared error (lower is better)."""
+    if task == "classification":
+        return float(accuracy_score(y_true, y_pred))
+    return float(mean_squared_error(y_true, y_pred))
+
+
+def support_recovery(selected: np.ndarray, informative: list[int] | None) -> tuple[float, float]:
+    """(TPR, FDR) of a selected index set against the known informative features."""
+    if not informative:
+        return float("nan"), float("nan")
+    chosen, truth = set(int(i) for i in selected), set(informative)
+    tpr = len(chosen & truth) / len(truth)
+    fdr = len(chosen - truth) / max(len(chosen), 1)
+    return tpr, fdr
+
+
+def mean_jaccard(selections: list[np.ndarray]) -> float:
+    """Mean pairwise Jaccard index of the folds' selected sets (1 = the same set every fold)."""
+    sets = [set(int(i) for i in sel) for sel in selections]
+    pairs = list(combinations(sets, 2))
+    if not pairs:
+        return float("nan")
+    return float(np.mean([len(a & b) / max(len(a | b), 1) for a, b in pairs]))

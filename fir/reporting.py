@@ -1,0 +1,188 @@
+"""Fold records -> the run directory's contract files (CSV/JSON). Names live here as constants.
+
+The contract (documented in the README) is read by reports, sweeps and users' scripts: extend it,
+never rename or drop a field silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fir.data.base import Dataset, Split
+from fir.evaluation import FoldResult
+from fir.metrics import mean_jaccard, metric_name, support_recovery
+
+SUMMARY_JSON = "summary.json"
+RUN_JSON = "run.json"
+FOLDS_CSV = "folds.csv"
+FEATURES_CSV = "features.csv"
+SPLITS_NPZ = "splits.npz"
+FIGURES_DIR = "figures"
+CONTRACT_VERSION = 1
+
+FOLDS_COLUMNS = [
+    "fold", "score", "metric", "n_selected", "selected", "fit_time_s",
+    "n_train", "n_val", "n_test", "tpr", "fdr",
+]  # fmt: skip
+FEATURES_COLUMNS = ["fold", "index", "name", "importance", "rank", "selected"]
+
+
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    """Write JSON to a temporary file beside ``path`` and rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(payload, fh, indent=2, default=_json_default)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def folds_frame(results: list[FoldResult], dataset: Dataset) -> pd.DataFrame:
+    """One row per fold."""
+    rows = []
+    for r in results:
+        tpr, fdr = support_recovery(r.selected, dataset.informative)
+        rows.append(
+            {
+                "fold": r.fold,
+                "score": r.score,
+                "metric": metric_name(dataset.task),
+                "n_selected": len(r.selected),
+                "selected": " ".join(str(int(i)) for i in r.selected),
+                "fit_time_s": r.fit_time_s,
+                "n_train": r.n_train,
+                "n_val": r.n_val,
+                "n_test": r.n_test,
+                "tpr": tpr,
+                "fdr": fdr,
+                **r.extra,
+            }
+        )
+    return pd.DataFrame(rows, columns=FOLDS_COLUMNS + sorted({k for r in results for k in r.extra}))
+
+
+def features_frame(results: list[FoldResult], dataset: Dataset) -> pd.DataFrame:
+    """One row per (fold, feature): importance, rank (1 = best) and whether it was selected."""
+    d = dataset.n_features
+    frames = []
+    for r in results:
+        selected = np.zeros(d, dtype=bool)
+        selected[r.selected] = True
+        frames.append(
+            pd.DataFrame(
+                {
+                    "fold": r.fold,
+                    "index": np.arange(d),
+                    "name": dataset.feature_names,
+                    "importance": r.importances,
+                    "rank": r.ranking,
+                    "selected": selected,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)[FEATURES_COLUMNS]
+
+
+def summarise(
+    results: list[FoldResult], dataset: Dataset, meta: dict[str, Any], wall_time_s: float
+) -> dict[str, Any]:
+    """``summary.json``: the run's identity, its test metric over folds and per-feature stats.
+
+    ``std`` is the population standard deviation over folds (``ddof=0``).
+    """
+    scores = np.array([r.score for r in results])
+    imp = np.vstack([r.importances for r in results])  # (n_folds, d)
+    sel = np.zeros_like(imp, dtype=bool)
+    for k, r in enumerate(results):
+        sel[k, r.selected] = True
+    with np.errstate(invalid="ignore"):
+        imp_mean = np.where(
+            np.isnan(imp).all(0), np.nan, np.nanmean(np.where(np.isnan(imp), 0, imp), 0)
+        )
+        imp_std = np.where(
+            np.isnan(imp).all(0), np.nan, np.nanstd(np.where(np.isnan(imp), 0, imp), 0)
+        )
+    features = [
+        {
+            "index": j,
+            "name": dataset.feature_names[j],
+            "selected_folds": int(sel[:, j].sum()),
+            "importance_mean": _finite_or_none(imp_mean[j]),
+            "importance_std": _finite_or_none(imp_std[j]),
+        }
+        for j in range(dataset.n_features)
+    ]
+    informative = dataset.informative
+    return {
+        "contract_version": CONTRACT_VERSION,
+        **meta,
+        "n_folds": len(results),
+        "task": dataset.task,
+        "metric": metric_name(dataset.task),
+        "test": {
+            "mean": float(scores.mean()),
+            "std": float(scores.std()),
+            "per_fold": scores.tolist(),
+        },
+        "n_samples": dataset.n_samples,
+        "n_features": dataset.n_features,
+        "informative": informative,
+        "informative_selected_folds": (
+            None if informative is None else {str(j): int(sel[:, j].sum()) for j in informative}
+        ),
+        "selection_stability": mean_jaccard([r.selected for r in results]),
+        "fit_time_s": {
+            "mean": float(np.mean([r.fit_time_s for r in results])),
+            "total": float(np.sum([r.fit_time_s for r in results])),
+        },
+        "features": features,
+        "wall_time_s": wall_time_s,
+    }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def write_splits(path: Path, splits: list[Split]) -> None:
+    """Every fold's train/val/test row indices, as ``fold{k}_{part}`` arrays."""
+    arrays = {}
+    for k, split in enumerate(splits):
+        arrays[f"fold{k}_train"], arrays[f"fold{k}_val"] = split.train, split.val
+        arrays[f"fold{k}_test"] = split.test
+    np.savez_compressed(path, **arrays)
+
+
+def results_table(results: list[FoldResult], metric: str) -> str:
+    """Plain-text table of per-fold results and mean +- std, for the console."""
+    lines = [f"{'fold':>4}  {metric:>9}  {'fit s':>7}  selected"]
+    for r in results:
+        sel = " ".join(str(int(i)) for i in r.selected)
+        lines.append(f"{r.fold:>4}  {r.score:>9.4f}  {r.fit_time_s:>7.1f}  {_clip(sel, 60)}")
+    scores = np.array([r.score for r in results])
+    lines.append(
+        f"{'mean':>4}  {scores.mean():>9.4f}  +- {scores.std():.4f} (std over {len(results)} folds)"
+    )
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."

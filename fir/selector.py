@@ -1,0 +1,511 @@
+"""``DualNetSelector``: the dual-net feature importance ranking as a scikit-learn selector."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from fir.masks import optimal_mask
+from fir.nets import OperatorConfig, SelectorMLP, build_operator
+from fir.optim import FlatOptimizer
+from fir.repro import make_generators, resolve_device
+from fir.training import History, TrainConfig, evaluate_masks, train_dual_net
+
+log = logging.getLogger(__name__)
+
+TASKS = ("auto", "classification", "regression")
+
+
+class DualNetSelector(SelectorMixin, BaseEstimator):
+    """Dual-net feature importance ranking (Wojtas & Chen, NeurIPS 2020).
+
+    An *operator* net learns the supervised task on masked inputs ``[x * m, m]`` while a
+    *selector* net learns to predict the operator's loss for a mask ``m``; the two are trained
+    alternately (Phase I on random masks, Phase II on the selector's optimal-mask candidates).
+    After training, the optimal-mask search on the selector gives exactly
+    ``n_features_to_select`` features, and the negative selector gradient there scores all of
+    them. Prediction goes through the operator with that mask.
+
+    Parameters
+    ----------
+    n_features_to_select : int or None, default=None
+        The paper's ``s``: how many features to select, ``1 <= s < n_features``. ``None``
+        selects half of the features.
+    task : {"auto", "classification", "regression"}, default="auto"
+        ``"auto"`` infers it from ``y`` (a continuous target means regression).
+    operator : {"mlp", "cnn"}, default="mlp"
+        Operator architecture. ``"cnn"`` reads each sample as an ``image_shape`` image with two
+        input channels, ``x * m`` and ``m``.
+    operator_hidden : sequence of int, default=(60, 30, 20)
+        Hidden layer sizes of the operator MLP (the dense layers after the convolutions for
+        ``operator="cnn"``).
+    operator_activation : str, default="sigmoid"
+        Hidden activation of the operator (``"relu"`` for the paper's CNN).
+    image_shape : (int, int) or None, default=None
+        Height and width of an image sample, for ``operator="cnn"``.
+    conv_channels, conv_kernels : sequence of int, default=(32, 64, 128) and (5, 3, 3)
+        Convolution channels and kernel sizes for ``operator="cnn"``.
+    selector_hidden : sequence of int, default=(100, 50, 10)
+        Hidden layer sizes of the selector MLP.
+    selector_activation : str, default="sigmoid"
+        Hidden activation of the selector.
+    batch_size : int, default=32
+        Data samples per operator batch (drawn with replacement).
+    mask_batch_size : int, default=32
+        Masks per operator batch, ``|M'|``; each batch has ``batch_size * mask_batch_size`` rows.
+    phase2_start : int, default=6000
+        ``E1``: operator batches in Phase I (random masks only).
+    max_batches : int, default=15000
+        Budget of operator batches in Phases I and II together.
+    exploit_fraction : float, default=0.5
+        The paper's ``f``: share of a Phase II mask batch given to ``m_opt``, ``m_best`` and the
+        perturbed copies of ``m_opt``; the rest are random masks.
+    n_flips : int, default=2
+        The paper's ``sp``: features switched off (and on) by each perturbation, clipped to
+        ``min(s, n_features - s)``.
+    selector_period : int, default=8
+        Operator batches per selector step.
+    search_steps : int, default=5
+        Most swaps of the optimal-mask search during training.
+    final_search_steps : int, default=12
+        Most swaps of the optimal-mask search for the final mask.
+    val_period : int, default=16
+        Operator batches between validations (Phase II).
+    patience : int, default=600
+        Operator batches without a better validation loss of ``m_opt`` before stopping.
+    val_masks : {"opt", "all"}, default="opt"
+        What each validation evaluates: the ``m_opt`` column only (all that early stopping
+        watches), or the whole mask batch as the reference does (for learning curves; costs
+        ``mask_batch_size`` times more).
+    validation_fraction : float, default=0.2
+        Share of the training data held out (stratified for classification) for early stopping
+        when ``fit`` receives no ``X_val``.
+    operator_optimizer, selector_optimizer : str, default="nadam" and "adam"
+        ``"adam"``, ``"nadam"`` or ``"sgd"`` (eps 1e-7, as the reference's Keras optimizers).
+    operator_lr, selector_lr : float, default=1e-3
+        Learning rates.
+    selector_loss : {"squared", "absolute"}, default="squared"
+        Squared error (the paper) or absolute error (the reference code).
+    selector_weights : (float, float, float), default=(10, 5, 1)
+        Selector loss weights for ``m_best``, ``m_opt`` and every other mask in Phase II.
+    gather : {"auto", True, False}, default="auto"
+        Compute the operator's first layer from the ``s`` selected columns of each mask (cost
+        follows ``s``) rather than all ``d``; ``"auto"`` does so when ``4 s <= d`` (MLP only).
+    device : str, default="auto"
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    random_state : int, numpy Generator or None, default=None
+        Seeds every random draw of the fit (splits, initial weights, masks, batches).
+    verbose : int, default=0
+        Log progress every 1,000 batches when positive.
+
+    Attributes
+    ----------
+    support_ : ndarray of shape (n_features,)
+        Boolean mask of the selected features, the optimal mask ``m*``.
+    feature_importances_ : ndarray of shape (n_features,)
+        ``-d f_S / d m`` at ``m*``: larger means more important.
+    ranking_ : ndarray of shape (n_features,)
+        1 for the most important feature; the selected features take ranks ``1..s``.
+    n_features_in_ : int
+    classes_ : ndarray or None
+        Class labels for classification.
+    task_ : str
+    history_ : fir.training.History
+        Per-step losses for learning curves.
+    operator_, selector_ : torch.nn.Module
+        The trained nets (the operator with its best validated weights).
+    device_ : torch.device
+
+    See Also
+    --------
+    sklearn.feature_selection.RFE : a wrapper selector with the same interface.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fir import DualNetSelector
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 6))
+    >>> y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    >>> sel = DualNetSelector(n_features_to_select=2, phase2_start=64, max_batches=128,
+    ...                       operator_hidden=(16,), selector_hidden=(16,), device="cpu",
+    ...                       random_state=0).fit(X, y)
+    >>> int(sel.support_.sum())
+    2
+    """
+
+    def __init__(
+        self,
+        n_features_to_select: int | None = None,
+        *,
+        task: str = "auto",
+        operator: str = "mlp",
+        operator_hidden: Sequence[int] = (60, 30, 20),
+        operator_activation: str = "sigmoid",
+        image_shape: Sequence[int] | None = None,
+        conv_channels: Sequence[int] = (32, 64, 128),
+        conv_kernels: Sequence[int] = (5, 3, 3),
+        selector_hidden: Sequence[int] = (100, 50, 10),
+        selector_activation: str = "sigmoid",
+        batch_size: int = 32,
+        mask_batch_size: int = 32,
+        phase2_start: int = 6000,
+        max_batches: int = 15000,
+        exploit_fraction: float = 0.5,
+        n_flips: int = 2,
+        selector_period: int = 8,
+        search_steps: int = 5,
+        final_search_steps: int = 12,
+        val_period: int = 16,
+        patience: int = 600,
+        val_masks: str = "opt",
+        validation_fraction: float = 0.2,
+        operator_optimizer: str = "nadam",
+        operator_lr: float = 1e-3,
+        selector_optimizer: str = "adam",
+        selector_lr: float = 1e-3,
+        selector_loss: str = "squared",
+        selector_weights: Sequence[float] = (10.0, 5.0, 1.0),
+        gather: bool | str = "auto",
+        device: str = "auto",
+        random_state: int | np.random.Generator | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.n_features_to_select = n_features_to_select
+        self.task = task
+        self.operator = operator
+        self.operator_hidden = operator_hidden
+        self.operator_activation = operator_activation
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
+        self.conv_kernels = conv_kernels
+        self.selector_hidden = selector_hidden
+        self.selector_activation = selector_activation
+        self.batch_size = batch_size
+        self.mask_batch_size = mask_batch_size
+        self.phase2_start = phase2_start
+        self.max_batches = max_batches
+        self.exploit_fraction = exploit_fraction
+        self.n_flips = n_flips
+        self.selector_period = selector_period
+        self.search_steps = search_steps
+        self.final_search_steps = final_search_steps
+        self.val_period = val_period
+        self.patience = patience
+        self.val_masks = val_masks
+        self.validation_fraction = validation_fraction
+        self.operator_optimizer = operator_optimizer
+        self.operator_lr = operator_lr
+        self.selector_optimizer = selector_optimizer
+        self.selector_lr = selector_lr
+        self.selector_loss = selector_loss
+        self.selector_weights = selector_weights
+        self.gather = gather
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, X_val=None, y_val=None) -> DualNetSelector:
+        """Train the operator and selector nets and find the optimal mask.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        X_val, y_val : array-like, optional
+            Validation data for early stopping. Without them, a stratified
+            ``validation_fraction`` of ``X`` is held out.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=2)
+        n_features = X.shape[1]
+        s = self._resolve_s(n_features)
+        self._check_params(s, n_features)
+        task = self._resolve_task(y)
+        y_enc, kind, n_outputs = self._encode_target(y, task)
+        device = resolve_device(self.device)
+        rng, gen = make_generators(self.random_state, device)
+
+        if X_val is None:
+            X, X_val, y_enc, y_val_enc = self._holdout(X, y_enc, task, rng)
+        else:
+            if y_val is None:
+                raise ValueError("fit received X_val without y_val; pass both or neither.")
+            X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
+            y_val_enc, _, _ = self._encode_target(np.asarray(y_val), task, refit=False)
+
+        gather = self.gather if isinstance(self.gather, bool) else 4 * s <= n_features
+        if self.gather not in (True, False, "auto"):
+            raise ValueError(f"gather={self.gather!r} is not supported; use 'auto', True or False.")
+        op_config = OperatorConfig(
+            n_features=n_features,
+            n_outputs=n_outputs,
+            hidden=tuple(int(h) for h in self.operator_hidden),
+            activation=self.operator_activation,
+            kind=self.operator,
+            image_shape=None if self.image_shape is None else tuple(self.image_shape),  # type: ignore[arg-type]
+            conv_channels=tuple(self.conv_channels),
+            conv_kernels=tuple(self.conv_kernels),
+        )
+        operator = build_operator(op_config).to(device)
+        selector = SelectorMLP(
+            n_features, tuple(self.selector_hidden), self.selector_activation
+        ).to(device)
+        operator.reset_parameters(gen)
+        selector.reset_parameters(gen)
+        cfg = TrainConfig(
+            s=s,
+            batch_size=self.batch_size,
+            mask_batch_size=self.mask_batch_size,
+            phase2_start=self.phase2_start,
+            max_batches=self.max_batches,
+            exploit_fraction=self.exploit_fraction,
+            n_flips=self.n_flips,
+            selector_period=self.selector_period,
+            search_steps=self.search_steps,
+            val_period=self.val_period,
+            patience=self.patience,
+            val_masks=self.val_masks,
+            selector_loss=self.selector_loss,
+            selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
+            gather=gather and self.operator == "mlp",
+            log_every=1000 if self.verbose else 0,
+        )
+        to = lambda a, dtype: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
+        y_dtype = torch.long if kind == "multiclass" else torch.float32
+        data = (
+            to(X, torch.float32),
+            to(y_enc, y_dtype),
+            to(X_val, torch.float32),
+            to(y_val_enc, y_dtype),
+        )
+        history = train_dual_net(
+            operator,
+            selector,
+            FlatOptimizer(operator.parameters(), self.operator_optimizer, self.operator_lr),
+            FlatOptimizer(selector.parameters(), self.selector_optimizer, self.selector_lr),
+            data,
+            kind,
+            cfg,
+            gen,
+        )
+        selector.eval()
+        operator.eval()
+        final = optimal_mask(selector, n_features, s, self.final_search_steps, device)
+        history.search_swaps.append(final.n_swaps)
+
+        self.task_ = task
+        self.loss_kind_ = kind
+        self.device_ = device
+        self.operator_ = operator
+        self.selector_ = selector
+        self.history_: History = history
+        self.mask_ = final.mask
+        self.support_ = final.mask.bool().cpu().numpy()
+        self.feature_importances_ = final.importances.cpu().numpy().astype(np.float64)
+        self.ranking_ = self._ranking(self.support_, self.feature_importances_)
+        if self.verbose:
+            log.info(
+                "fit done: %d batches (%s), selected %s, %.1f s",
+                history.n_batches,
+                "early stop" if history.stopped_early else "budget",
+                np.flatnonzero(self.support_).tolist(),
+                history.fit_time_s,
+            )
+        return self
+
+    def _get_support_mask(self) -> np.ndarray:
+        check_is_fitted(self)
+        return self.support_
+
+    # ----------------------------------------------------------- prediction
+    def _operator_output(self, X) -> torch.Tensor:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float32)
+        x = torch.as_tensor(X, device=self.device_)
+        outs = []
+        with torch.no_grad():
+            for start in range(0, x.shape[0], 8192):
+                outs.append(self.operator_(x[start : start + 8192], self.mask_[None])[:, 0])
+        return torch.cat(outs)  # (n, n_outputs)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Raw operator outputs with the optimal mask (logits, or values for regression)."""
+        out = self._operator_output(X).cpu().numpy()
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def predict(self, X) -> np.ndarray:
+        """Predict with the operator on the selected features only (``f_O(theta*; x, m*)``)."""
+        out = self._operator_output(X)
+        if self.task_ == "regression":
+            return out[:, 0].cpu().numpy().astype(np.float64)
+        if self.loss_kind_ == "binary":
+            codes = (out[:, 0] > 0).long()
+        else:
+            codes = out.argmax(dim=1)
+        return self.classes_[codes.cpu().numpy()]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities from the operator with the optimal mask (classification only)."""
+        if getattr(self, "task_", None) == "regression":
+            raise AttributeError("predict_proba is only available for classification.")
+        out = self._operator_output(X)
+        if self.loss_kind_ == "binary":
+            p1 = torch.sigmoid(out[:, 0])
+            proba = torch.stack([1 - p1, p1], dim=1)
+        else:
+            proba = torch.softmax(out, dim=1)
+        return proba.cpu().numpy().astype(np.float64)
+
+    def score(self, X, y) -> float:
+        """Accuracy (classification) or R^2 (regression) of :meth:`predict`."""
+        pred = self.predict(X)
+        if self.task_ == "regression":
+            return float(r2_score(y, pred))
+        return float(accuracy_score(y, pred))
+
+    def mask_losses(self, X, y, masks) -> np.ndarray:
+        """Operator mean loss on ``(X, y)`` for each binary mask of ``masks`` (n_masks, d)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float32)
+        y_enc, _, _ = self._encode_target(np.asarray(y), self.task_, refit=False)
+        dtype = torch.long if self.loss_kind_ == "multiclass" else torch.float32
+        losses, _ = evaluate_masks(
+            self.operator_,
+            torch.as_tensor(X, device=self.device_),
+            torch.as_tensor(y_enc, dtype=dtype, device=self.device_),
+            torch.as_tensor(np.asarray(masks, dtype=np.float32), device=self.device_),
+            self.loss_kind_,
+        )
+        return losses.cpu().numpy()
+
+    # -------------------------------------------------------------- helpers
+    def _resolve_s(self, n_features: int) -> int:
+        s = self.n_features_to_select
+        if s is None:
+            s = max(1, n_features // 2)
+        if isinstance(s, bool) or not isinstance(s, Integral):
+            raise TypeError(
+                f"n_features_to_select (s) must be an integer, got {s!r} of type {type(s).__name__}."
+            )
+        if not 1 <= s < n_features:
+            raise ValueError(
+                f"n_features_to_select (s) must satisfy 1 <= s < n_features = {n_features}; "
+                f"got s={s}. Choose a smaller s (the data has {n_features} features)."
+            )
+        return int(s)
+
+    def _check_params(self, s: int, n_features: int) -> None:
+        positive = {
+            "batch_size": self.batch_size,
+            "mask_batch_size": self.mask_batch_size,
+            "max_batches": self.max_batches,
+            "selector_period": self.selector_period,
+            "val_period": self.val_period,
+            "patience": self.patience,
+        }
+        for name, value in positive.items():
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        for name, value in {
+            "phase2_start": self.phase2_start,
+            "n_flips": self.n_flips,
+            "search_steps": self.search_steps,
+            "final_search_steps": self.final_search_steps,
+        }.items():
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
+        if not isinstance(self.exploit_fraction, Real) or not 0 <= self.exploit_fraction < 1:
+            raise ValueError(
+                f"exploit_fraction (f) must be in [0, 1); got {self.exploit_fraction!r}."
+            )
+        n_random = int(round((1 - self.exploit_fraction) * self.mask_batch_size))
+        if self.mask_batch_size - n_random < 2:
+            raise ValueError(
+                f"mask_batch_size={self.mask_batch_size} with exploit_fraction="
+                f"{self.exploit_fraction} leaves {self.mask_batch_size - n_random} Phase II rows "
+                "for m_opt and m_best (2 needed); raise mask_batch_size or exploit_fraction."
+            )
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}."
+            )
+        if len(self.selector_weights) != 3:
+            raise ValueError(
+                "selector_weights must be three numbers (m_best, m_opt, others), e.g. [10, 5, 1]; "
+                f"got {list(self.selector_weights)!r}."
+            )
+        if self.val_masks not in ("opt", "all"):
+            raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")
+        if self.task not in TASKS:
+            raise ValueError(f"task={self.task!r} is not supported; choose one of {TASKS}.")
+
+    def _resolve_task(self, y: np.ndarray) -> str:
+        if self.task != "auto":
+            return self.task
+        kind = type_of_target(y)
+        return (
+            "regression" if kind in ("continuous", "continuous-multioutput") else "classification"
+        )
+
+    def _encode_target(self, y: np.ndarray, task: str, refit: bool = True):
+        """Encoded target, loss kind and operator output size for ``task``."""
+        if task == "regression":
+            if refit:
+                self.classes_ = None
+            return y.astype(np.float32), "regression", 1
+        if refit:
+            encoder = LabelEncoder().fit(y)
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"y has {len(encoder.classes_)} class ({encoder.classes_.tolist()}); "
+                    "classification needs at least 2. Check the target column, or set "
+                    "task='regression' for a continuous target."
+                )
+            self.classes_ = encoder.classes_
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(f"y_val has labels not seen in y: {np.unique(y[unknown]).tolist()}.")
+        codes = np.searchsorted(self.classes_, y)
+        if len(self.classes_) == 2:
+            return codes.astype(np.float32), "binary", 1
+        return codes.astype(np.int64), "multiclass", len(self.classes_)
+
+    def _holdout(self, X, y, task: str, rng: np.random.Generator):
+        stratify = y if task == "classification" else None
+        try:
+            return train_test_split(
+                X,
+                y,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=int(rng.integers(2**31 - 1)),
+            )
+        except ValueError:
+            # Too few samples of some class to stratify: fall back to a plain random split.
+            return train_test_split(
+                X, y, test_size=self.validation_fraction, random_state=int(rng.integers(2**31 - 1))
+            )
+
+    @staticmethod
+    def _ranking(support: np.ndarray, importances: np.ndarray) -> np.ndarray:
+        """Ranks 1..d: selected features first, each group by decreasing importance."""
+        order = np.lexsort((-importances, ~support))
+        ranking = np.empty(support.shape[0], dtype=np.int64)
+        ranking[order] = np.arange(1, support.shape[0] + 1)
+        return ranking

@@ -1,0 +1,357 @@
+"""The alternating operator/selector optimisation (Algorithm 1) and early stopping.
+
+One training *window* is ``selector_period`` operator batches (8 in the paper). Everything random
+in a window -- the data batches, drawn with replacement, and the masks -- is drawn in one tensor
+operation at the window's start; each operator step crosses its data batch with the whole mask
+batch in one forward pass. At the window's end the selector takes one step on the pooled
+(mask, per-mask loss) pairs, ``m_best`` is read off them, and in Phase II the optimal-mask search
+gives the next ``m_opt``. Nothing leaves the device inside the loop except the early-stopping
+check, once every ``val_period`` batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from fir.masks import mask_index, masks_from_index, optimal_mask, perturb, random_index
+from fir.optim import FlatOptimizer
+
+log = logging.getLogger(__name__)
+
+SELECTOR_LOSSES = ("squared", "absolute")
+LOSS_KINDS = ("binary", "multiclass", "regression")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters of Algorithm 1; names follow :class:`fir.DualNetSelector`."""
+
+    s: int
+    batch_size: int = 32
+    mask_batch_size: int = 32
+    phase2_start: int = 6000
+    max_batches: int = 15000
+    exploit_fraction: float = 0.5
+    n_flips: int = 2
+    selector_period: int = 8
+    search_steps: int = 5
+    val_period: int = 16
+    patience: int = 600
+    val_masks: str = "opt"
+    selector_loss: str = "squared"
+    selector_weights: tuple[float, float, float] = (10.0, 5.0, 1.0)
+    gather: bool = False
+    log_every: int = 0
+
+    @property
+    def n_random(self) -> int:
+        """Random (exploration) rows of a Phase II mask batch, ``(1 - f) |M'|``."""
+        return int(round((1.0 - self.exploit_fraction) * self.mask_batch_size))
+
+
+@dataclass
+class History:
+    """Per-step records of one fit, for learning curves (supplement Figures II-IV).
+
+    ``operator_loss`` and ``mopt_loss`` have one entry per operator batch (``mopt_loss`` is NaN
+    in Phase I); ``selector_loss`` one per selector step at ``selector_batch``; the validation
+    arrays one per validation at ``val_batch`` (Phase II only).
+    """
+
+    operator_loss: np.ndarray
+    mopt_loss: np.ndarray
+    selector_batch: np.ndarray
+    selector_loss: np.ndarray
+    val_batch: np.ndarray
+    val_loss: np.ndarray
+    val_mopt_loss: np.ndarray
+    val_mopt_accuracy: np.ndarray
+    phase2_start: int
+    n_batches: int
+    best_batch: int
+    stopped_early: bool
+    search_swaps: list[int] = field(default_factory=list)
+    fit_time_s: float = 0.0
+
+
+def row_losses(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    """Per-(sample, mask) loss ``(n, n_masks)`` from operator outputs ``(n, n_masks, n_out)``."""
+    if kind == "binary":
+        target = y[:, None].expand(-1, out.shape[1])  # (n, n_masks)
+        return F.binary_cross_entropy_with_logits(out[..., 0], target, reduction="none")
+    if kind == "multiclass":
+        target = y[:, None].expand(-1, out.shape[1])  # (n, n_masks)
+        return F.cross_entropy(out.transpose(1, 2), target, reduction="none")
+    if kind == "regression":
+        return (out[..., 0] - y[:, None]).square()
+    raise ValueError(f"loss kind {kind!r} is not one of {LOSS_KINDS}.")
+
+
+def selector_objective(
+    pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, kind: str
+) -> torch.Tensor:
+    """Weighted selector loss (supplement A.1): ``sum(w * err) / n`` over the pooled pairs.
+
+    ``"squared"`` uses ``err = (pred - target)^2 / 2`` (Eq. 2b of the paper); ``"absolute"`` uses
+    ``|pred - target|`` (the reference code). The sum is divided by the number of pairs, not by
+    the sum of the weights, as in the reference.
+    """
+    diff = pred - target
+    if kind == "squared":
+        err = 0.5 * diff.square()
+    elif kind == "absolute":
+        err = diff.abs()
+    else:
+        raise ValueError(
+            f"selector_loss={kind!r} is not supported; choose one of {SELECTOR_LOSSES}."
+        )
+    return (weights * err).sum() / err.numel()
+
+
+def evaluate_masks(
+    operator: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    masks: torch.Tensor,
+    kind: str,
+    max_rows: int = 1 << 16,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss ``(n_masks,)`` and accuracy ``(n_masks,)`` (NaN for regression) of every mask
+    over all of ``X``, in chunks of at most ``max_rows`` (sample, mask) rows."""
+    n_masks = masks.shape[0]
+    chunk = max(1, max_rows // n_masks)
+    loss_sum = torch.zeros(n_masks, device=X.device)
+    hits = torch.zeros(n_masks, device=X.device)
+    with torch.no_grad():
+        for start in range(0, X.shape[0], chunk):
+            xb, yb = X[start : start + chunk], y[start : start + chunk]
+            out = operator(xb, masks)  # (chunk, n_masks, n_out)
+            loss_sum += row_losses(out, yb, kind).sum(0)
+            if kind == "binary":
+                hits += ((out[..., 0] > 0).float() == yb[:, None]).float().sum(0)
+            elif kind == "multiclass":
+                hits += (out.argmax(-1) == yb[:, None]).float().sum(0)
+    accuracy = hits / X.shape[0] if kind != "regression" else torch.full_like(hits, torch.nan)
+    return loss_sum / X.shape[0], accuracy
+
+
+def _validate(
+    operator: nn.Module,
+    X_val: torch.Tensor,
+    y_val: torch.Tensor,
+    masks: torch.Tensor,
+    kind: str,
+    cfg: TrainConfig,
+) -> tuple[float, float, float]:
+    """(mean loss over the mask batch, loss of m_opt, accuracy of m_opt) on the validation set.
+
+    With ``val_masks="opt"`` only the m_opt column is evaluated (all that early stopping
+    watches) and the mask-batch mean is NaN; ``"all"`` crosses the whole validation set with the
+    whole mask batch, as the reference does, for learning curves.
+    """
+    operator.eval()
+    if cfg.val_masks == "all":
+        loss, acc = evaluate_masks(operator, X_val, y_val, masks, kind)
+        result = (float(loss.mean()), float(loss[cfg.n_random]), float(acc[cfg.n_random]))
+    else:
+        loss, acc = evaluate_masks(
+            operator, X_val, y_val, masks[cfg.n_random : cfg.n_random + 1], kind
+        )
+        result = (float("nan"), float(loss[0]), float(acc[0]))
+    operator.train()
+    return result
+
+
+class _EarlyStopping:
+    """Watches the validation loss of the m_opt column; keeps the operator's best weights."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best = float("inf")
+        self.best_batch = -1
+        self.best_state: dict[str, torch.Tensor] | None = None
+
+    def update(self, loss: float, batch: int, operator: nn.Module) -> bool:
+        """Record ``loss`` at ``batch``; True when patience has run out."""
+        if loss < self.best:
+            self.best, self.best_batch = loss, batch
+            self.best_state = {k: v.detach().clone() for k, v in operator.state_dict().items()}
+        return batch - self.best_batch >= self.patience
+
+    def restore(self, operator: nn.Module) -> None:
+        if self.best_state is not None:
+            operator.load_state_dict(self.best_state)
+
+
+def _window_masks(
+    cfg: TrainConfig,
+    n_features: int,
+    m_opt: torch.Tensor | None,
+    m_best: torch.Tensor | None,
+    gen: torch.Generator,
+    device: torch.device,
+) -> torch.Tensor:
+    """Mask batches ``(period, mask_batch_size, d)`` for one window.
+
+    Phase I (``m_opt is None``): all random. Phase II: rows ``[0, n_random)`` random, then
+    ``m_opt``, ``m_best``, and ``Perturb(m_opt, n_flips)`` copies for the rest (the reference's
+    layout).
+    """
+    period, size = cfg.selector_period, cfg.mask_batch_size
+    if m_opt is None or m_best is None:
+        index = random_index(period * size, n_features, cfg.s, gen, device)
+        return masks_from_index(index, n_features).view(period, size, n_features)
+    n_random = cfg.n_random
+    n_perturbed = size - n_random - 2
+    rand = masks_from_index(
+        random_index(period * n_random, n_features, cfg.s, gen, device), n_features
+    )
+    fixed = torch.stack([m_opt, m_best])  # (2, d)
+    pert = perturb(m_opt, cfg.n_flips, period * n_perturbed, gen)  # (period * n_perturbed, d)
+    return torch.cat(
+        [
+            rand.view(period, n_random, n_features),
+            fixed.expand(period, 2, n_features),
+            pert.view(period, n_perturbed, n_features),
+        ],
+        dim=1,
+    )  # (period, size, d)
+
+
+def train_dual_net(
+    operator: nn.Module,
+    selector: nn.Module,
+    operator_opt: FlatOptimizer,
+    selector_opt: FlatOptimizer,
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    kind: str,
+    cfg: TrainConfig,
+    gen: torch.Generator,
+) -> History:
+    """Run Phases I and II until early stopping or ``max_batches``; restore the best operator.
+
+    ``data`` is ``(X, y, X_val, y_val)``, already on the operator's device.
+    """
+    X, y, X_val, y_val = data
+    device, (n, d) = X.device, X.shape
+    period, size = cfg.selector_period, cfg.mask_batch_size
+    n_windows = -(-cfg.max_batches // period)
+    weights2 = torch.ones(period, size, device=device)
+    weights2[:, cfg.n_random + 1] = cfg.selector_weights[0]  # m_best row
+    weights2[:, cfg.n_random] = cfg.selector_weights[1]  # m_opt row
+    weights1 = torch.ones(period, size, device=device)
+
+    op_hist = torch.full((n_windows * period,), torch.nan, device=device)
+    mopt_hist = torch.full((n_windows * period,), torch.nan, device=device)
+    sel_hist = torch.full((n_windows,), torch.nan, device=device)
+    val_rows: list[tuple[int, float, float, float]] = []
+    swaps: list[int] = []
+    stopper = _EarlyStopping(cfg.patience)
+    m_opt: torch.Tensor | None = None
+    m_best: torch.Tensor | None = None
+    phase2_start = -1
+    stopped, t = False, 0
+    start_time = time.perf_counter()
+
+    for window in range(n_windows):
+        t0 = window * period
+        if m_opt is None and t0 >= cfg.phase2_start and m_best is not None:
+            phase2_start = t0
+            result = optimal_mask(selector, d, cfg.s, cfg.search_steps, device)
+            m_opt = result.mask
+            swaps.append(result.n_swaps)
+        masks = _window_masks(cfg, d, m_opt, m_best, gen, device)  # (period, size, d)
+        index = (
+            mask_index(masks.view(-1, d), cfg.s).view(period, size, cfg.s) if cfg.gather else None
+        )
+        rows = torch.randint(n, (period, cfg.batch_size), generator=gen, device=device)
+        xw, yw = X[rows], y[rows]  # (period, B, d), (period, B)
+        losses = torch.empty(period, size, device=device)
+        operator.train()
+        n_steps = min(period, cfg.max_batches - t0)
+        n_done = n_steps
+        for j in range(n_steps):
+            t = t0 + j
+            out = operator(xw[j], masks[j], None if index is None else index[j])  # (B, M, o)
+            per_mask = row_losses(out, yw[j], kind).mean(0)  # (M,)
+            loss = per_mask.mean()
+            operator_opt.zero_grad()
+            loss.backward()
+            operator_opt.step()
+            losses[j] = per_mask.detach()
+            if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
+                row = _validate(operator, X_val, y_val, masks[j], kind, cfg)
+                val_rows.append((t, *row))
+                if stopper.update(row[1], t, operator):
+                    stopped, n_done = True, j + 1
+                    break
+            if cfg.log_every and (t + 1) % cfg.log_every == 0:
+                _log_progress(t + 1, cfg, phase2_start, float(loss.detach()), stopper, start_time)
+        op_hist[t0 : t0 + n_done] = losses[:n_done].mean(1)
+        if m_opt is not None:
+            mopt_hist[t0 : t0 + n_done] = losses[:n_done, cfg.n_random]
+        # Phase II-A: one selector step on the window's pooled (mask, per-mask loss) pairs.
+        weights = weights1 if m_opt is None else weights2
+        selector.train()
+        pred = selector(masks[:n_done].reshape(-1, d))  # (n_done * size,)
+        sel_loss = selector_objective(
+            pred, losses[:n_done].reshape(-1), weights[:n_done].reshape(-1), cfg.selector_loss
+        )
+        selector_opt.zero_grad()
+        sel_loss.backward()
+        selector_opt.step()
+        sel_hist[window] = sel_loss.detach()
+        m_best = masks[:n_done].reshape(-1, d)[losses[:n_done].argmin()]
+        if stopped:
+            break
+        if m_opt is not None:
+            result = optimal_mask(selector, d, cfg.s, cfg.search_steps, device)
+            m_opt = result.mask
+            swaps.append(result.n_swaps)
+
+    n_batches = t + 1
+    stopper.restore(operator)
+    val = np.array(val_rows, dtype=float).reshape(-1, 4)
+    return History(
+        operator_loss=op_hist[:n_batches].cpu().numpy(),
+        mopt_loss=mopt_hist[:n_batches].cpu().numpy(),
+        selector_batch=(np.arange(window + 1) + 1) * period - 1,
+        selector_loss=sel_hist[: window + 1].cpu().numpy(),
+        val_batch=val[:, 0].astype(int),
+        val_loss=val[:, 1],
+        val_mopt_loss=val[:, 2],
+        val_mopt_accuracy=val[:, 3],
+        phase2_start=phase2_start,
+        n_batches=n_batches,
+        best_batch=stopper.best_batch,
+        stopped_early=stopped,
+        search_swaps=swaps,
+        fit_time_s=time.perf_counter() - start_time,
+    )
+
+
+def _log_progress(
+    batch: int, cfg: TrainConfig, phase2_start: int, loss: float, stopper: _EarlyStopping, t0: float
+) -> None:
+    phase = "I" if phase2_start < 0 else "II"
+    best = (
+        f", best val m_opt loss {stopper.best:.4f} @ {stopper.best_batch}"
+        if stopper.best_batch >= 0
+        else ""
+    )
+    log.info(
+        "batch %d/%d (phase %s): train loss %.4f%s, %.1f s",
+        batch,
+        cfg.max_batches,
+        phase,
+        loss,
+        best,
+        time.perf_counter() - t0,
+    )
