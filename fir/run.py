@@ -150,6 +150,16 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     return summary
 
 
+def _instantiate_estimator(node: DictConfig | None, task: str) -> BaseEstimator | None:
+    """The downstream model, or None when the selector predicts itself. A ``task: ???`` key in
+    the node is the one runtime value a method config may ask for; it is filled here."""
+    if node is None:
+        return None
+    if "task" in node and OmegaConf.is_missing(node, "task"):
+        return instantiate(node, task=task, _convert_="all")
+    return instantiate(node, _convert_="all")
+
+
 def _log_fold(result: FoldResult, n_folds: int, metric: str) -> None:
     extra = result.extra
     detail = ""
