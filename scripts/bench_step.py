@@ -1,0 +1,70 @@
+"""Per-batch cost of DualNetSelector training on the XOR settings, and a whole-fit time.
+
+Prints mean milliseconds per operator batch (selector steps, optimal-mask searches and
+validation included) for Phase I, Phase II and the whole fit, at the paper's XOR settings
+(data batch 32 x mask batch 32, operator 20-60-30-20-4, selector 10-100-50-10-1).
+
+    python scripts/bench_step.py                 # CPU, torch's default threads
+    python scripts/bench_step.py --threads 1 --device cuda
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import torch
+
+from fir import DualNetSelector
+from fir.data.synthetic import load_xor
+
+
+def fit_ms_per_batch(data, split, **params) -> tuple[float, DualNetSelector]:
+    sel = DualNetSelector(5, random_state=0, **params)
+    start = time.perf_counter()
+    sel.fit(data.X[split.train], data.y[split.train],
+            X_val=data.X[split.val], y_val=data.y[split.val])
+    elapsed = time.perf_counter() - start
+    return 1e3 * elapsed / sel.history_.n_batches, sel
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
+    parser.add_argument("--batches", type=int, default=2000, help="batches per phase measurement")
+    parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    data = load_xor(n_folds=1, seed=0)
+    split = data.splits[0]
+    common = dict(device=args.device, patience=10**9)
+    fit_ms_per_batch(data, split, phase2_start=64, max_batches=200, **common)  # warm-up
+    phase1, _ = fit_ms_per_batch(data, split, phase2_start=10**9, max_batches=args.batches, **common)
+    phase2, _ = fit_ms_per_batch(data, split, phase2_start=8, max_batches=args.batches, **common)
+    full_ms, sel = fit_ms_per_batch(data, split, device=args.device)
+    results = {
+        "device": args.device,
+        "threads": torch.get_num_threads(),
+        "cpu": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "phase1_ms_per_batch": round(phase1, 3),
+        "phase2_ms_per_batch": round(phase2, 3),
+        "full_fit_ms_per_batch": round(full_ms, 3),
+        "full_fit_batches": int(sel.history_.n_batches),
+        "full_fit_s": round(full_ms * sel.history_.n_batches / 1e3, 2),
+        "reference_ms_per_batch": 30.0,
+    }
+    results["speedup_vs_reference"] = round(30.0 / full_ms, 1)
+    for key, value in results.items():
+        print(f"{key:>24}: {value}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Every dataset x method composes; selector nodes instantiate; bad overrides are clear."""
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from sklearn.base import BaseEstimator
+
+import fir.run  # noqa: F401  (registers the run schema)
+from fir.config import validate_run_config
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+DATASETS = sorted(p.stem for p in (CONF / "dataset").glob("*.yaml"))
+METHODS = sorted(p.stem for p in (CONF / "method").glob("*.yaml"))
+
+
+def compose_run(*overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_dataset_and_method_composes(dataset, method):
+    cfg = compose_run(f"dataset={dataset}", f"method={method}")
+    validate_run_config(cfg)
+    assert cfg.method.name == method
+    selector = instantiate(cfg.method.selector, _convert_="all")
+    assert isinstance(selector, BaseEstimator)
+    assert OmegaConf.select(cfg, "dataset._target_", default=None)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_tiny_profile_composes_for_every_method(method):
+    cfg = compose_run(f"method={method}", "profile=tiny")
+    assert cfg.n_splits == 2
+    instantiate(cfg.method.selector, _convert_="all")
+
+
+def test_paper_hyperparameters_reach_the_dual_net():
+    cfg = compose_run("dataset=regression")
+    sel = instantiate(cfg.method.selector, _convert_="all")
+    assert sel.operator_hidden == [100, 50, 25]
+    assert (sel.phase2_start, sel.mask_batch_size, sel.n_flips) == (6000, 32, 2)
+    assert sel.n_features_to_select == cfg.s
+
+
+def test_unknown_group_options_list_the_choices():
+    with pytest.raises(ConfigCompositionException, match="(?s)Available options.*xor"):
+        compose_run("dataset=nope")
+    with pytest.raises(ConfigCompositionException, match="(?s)Available options.*dualnet"):
+        compose_run("method=nope")
+
+
+def test_typos_and_wrong_types_fail_at_composition():
+    with pytest.raises(ConfigCompositionException):
+        compose_run("sedd=3")
+    with pytest.raises(ConfigCompositionException):
+        compose_run("s=five")
+
+
+@pytest.mark.parametrize(
+    ("override", "match"),
+    [("s=0", r"s=0 is invalid"), ("n_splits=1", r"n_splits=1"), ("device=tpu", r"device='tpu'")],
+)
+def test_run_level_validation_names_key_value_and_fix(override, match):
+    with pytest.raises(ValueError, match=match):
+        validate_run_config(compose_run(override))

@@ -1,0 +1,119 @@
+"""fir-run end to end: in process on a tiny profile, as a subprocess, and as a multirun."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from fir.reporting import FEATURES_COLUMNS, FOLDS_COLUMNS
+from fir.run import run
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+
+
+def tiny_cfg(*overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=["profile=tiny", "verbose=0", *overrides])
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    summary = run(tiny_cfg("dataset=xor"), out)
+    return out, summary
+
+
+def test_run_writes_the_contract_files(tiny_run):
+    out, summary = tiny_run
+    for name in ["summary.json", "folds.csv", "features.csv", "run.json", "splits.npz",
+                 "figures/importance.png", "figures/importance.pdf"]:
+        assert (out / name).is_file(), name
+    on_disk = json.loads((out / "summary.json").read_text())
+    for key in ["dataset", "method", "s", "seed", "n_folds", "task", "metric", "test", "features",
+                "wall_time_s", "device"]:
+        assert key in on_disk, key
+    assert on_disk["dataset"] == "xor" and on_disk["method"] == "dualnet"
+    assert on_disk["task"] == "classification" and on_disk["metric"] == "accuracy"
+    assert on_disk["n_folds"] == 2 and len(on_disk["test"]["per_fold"]) == 2
+    assert on_disk["test"]["mean"] == pytest.approx(np.mean(on_disk["test"]["per_fold"]))
+    assert on_disk["test"]["std"] == pytest.approx(np.std(on_disk["test"]["per_fold"]))
+    feats = on_disk["features"]
+    assert [f["index"] for f in feats] == list(range(10))
+    assert set(feats[0]) >= {"index", "name", "selected_folds", "importance_mean", "importance_std"}
+    assert sum(f["selected_folds"] for f in feats) == 2 * 5
+
+    folds = pd.read_csv(out / "folds.csv")
+    assert list(folds.columns[: len(FOLDS_COLUMNS)]) == FOLDS_COLUMNS
+    assert (folds["n_selected"] == 5).all()
+    assert folds["score"].tolist() == pytest.approx(on_disk["test"]["per_fold"])
+    features = pd.read_csv(out / "features.csv")
+    assert list(features.columns) == FEATURES_COLUMNS
+    assert len(features) == 2 * 10
+    assert features.groupby("fold")["selected"].sum().tolist() == [5, 5]
+
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "completed"
+    assert info["versions"]["torch"] and "commit" in info["git"]
+    assert info["config"]["s"] == 5
+
+    splits = np.load(out / "splits.npz")
+    train0, test0 = splits["fold0_train"], splits["fold0_test"]
+    assert len(train0) == 512 and len(test0) == 1024
+    assert not set(train0) & set(splits["fold1_train"])  # independent draws per fold
+
+
+def test_same_seed_gives_identical_results(tiny_run, tmp_path):
+    out, summary = tiny_run
+    again = run(tiny_cfg("dataset=xor"), tmp_path)
+    assert again["features"] == summary["features"]
+    assert again["test"] == summary["test"]
+
+
+def test_bad_s_fails_before_training_and_marks_the_run_failed(tmp_path):
+    with pytest.raises(ValueError, match=r"s=10 is invalid for dataset 'xor' with 10 features"):
+        run(tiny_cfg("s=10"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["status"] == "failed" and "s=10" in info["error"]
+    assert not (tmp_path / "summary.json").exists()
+
+
+def fir_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "fir.run", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=300,
+    )
+
+
+def test_cli_single_run_and_errors(tmp_path):
+    done = fir_run("profile=tiny", "dataset=binary", f"hydra.run.dir={tmp_path}/one", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "one" / "summary.json").is_file()
+    assert (tmp_path / "one" / "fir-run.log").is_file()
+    assert "mean" in (tmp_path / "one" / "fir-run.log").read_text()
+
+    bad = fir_run("s=-1", f"hydra.run.dir={tmp_path}/bad", cwd=tmp_path)
+    assert bad.returncode != 0 and "s=-1 is invalid" in bad.stderr
+    unknown = fir_run("dataset=nope", cwd=tmp_path)
+    assert unknown.returncode != 0 and "Available options in 'dataset'" in unknown.stderr
+
+
+def test_cli_multirun_writes_one_directory_per_point(tmp_path):
+    sweep = tmp_path / "sweep"
+    done = fir_run(
+        "-m", "profile=tiny", "dataset=xor,regression", "seed=0,1", f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    summaries = sorted(sweep.glob("*/*/*/summary.json"))
+    assert len(summaries) == 4
+    points = {(json.loads(p.read_text())["dataset"], json.loads(p.read_text())["seed"])
+              for p in summaries}
+    assert points == {("xor", 0), ("xor", 1), ("regression", 0), ("regression", 1)}
+    assert {p.parent.parent.parent.name for p in summaries} == {"xor", "regression"}
+    regression = [json.loads(p.read_text()) for p in summaries if "regression" in str(p)][0]
+    assert regression["metric"] == "mse" and regression["task"] == "regression"
