@@ -14,6 +14,7 @@ from typing import Any
 
 import hydra
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
@@ -23,6 +24,7 @@ from sklearn.base import BaseEstimator, clone
 from fir.config import register_configs, validate_dataset, validate_run_config
 from fir.data.base import Dataset
 from fir.evaluation import FoldResult, cross_validate, make_splits
+from fir.imagemaps import image_map_figures
 from fir.metrics import metric_name
 from fir.plotting import importance_figure
 from fir.reporting import (
@@ -186,10 +188,17 @@ def _write_outputs(
     write_json_atomic(out_dir / SUMMARY_JSON, summary)
     fig_dir = out_dir / FIGURES_DIR
     fig_dir.mkdir(exist_ok=True)
-    fig = importance_figure(summary)
-    for ext in ("png", "pdf"):
-        fig.savefig(fig_dir / f"importance.{ext}", dpi=150)
-    plt.close(fig)
+    figures = {"importance": importance_figure(summary)}
+    if dataset.image_shape is not None:
+        importances = np.vstack([r.importances for r in results])  # (n_folds, d)
+        selected = np.zeros_like(importances, dtype=bool)
+        for k, r in enumerate(results):
+            selected[k, r.selected] = True
+        figures.update(image_map_figures(dataset, importances, selected))
+    for stem, fig in figures.items():
+        for ext in ("png", "pdf"):
+            fig.savefig(fig_dir / f"{stem}.{ext}", dpi=150)
+        plt.close(fig)
 
 
 def _finish(

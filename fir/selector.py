@@ -102,6 +102,9 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     gather : {"auto", True, False}, default="auto"
         Compute the operator's first layer from the ``s`` selected columns of each mask (cost
         follows ``s``) rather than all ``d``; ``"auto"`` does so when ``4 s <= d`` (MLP only).
+    standardize_target : bool, default=True
+        For regression, train on ``(y - mean) / std`` of the training target (predictions are
+        mapped back). Keeps the operator's loss, and so the selector's targets, on a unit scale.
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, numpy Generator or None, default=None
@@ -178,6 +181,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         selector_loss: str = "squared",
         selector_weights: Sequence[float] = (10.0, 5.0, 1.0),
         gather: bool | str = "auto",
+        standardize_target: bool = True,
         device: str = "auto",
         random_state: int | np.random.Generator | None = None,
         verbose: int = 0,
@@ -212,6 +216,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.selector_loss = selector_loss
         self.selector_weights = selector_weights
         self.gather = gather
+        self.standardize_target = standardize_target
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -345,7 +350,9 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         return torch.cat(outs)  # (n, n_outputs)
 
     def decision_function(self, X) -> np.ndarray:
-        """Raw operator outputs with the optimal mask (logits, or values for regression)."""
+        """Operator outputs with the optimal mask: logits, or predictions for regression."""
+        if getattr(self, "task_", None) == "regression":
+            return self.predict(X)
         out = self._operator_output(X).cpu().numpy()
         return out[:, 0] if out.shape[1] == 1 else out
 
@@ -353,7 +360,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         """Predict with the operator on the selected features only (``f_O(theta*; x, m*)``)."""
         out = self._operator_output(X)
         if self.task_ == "regression":
-            return out[:, 0].cpu().numpy().astype(np.float64)
+            pred = out[:, 0].cpu().numpy().astype(np.float64)
+            return pred * self.target_scale_ + self.target_shift_
         if self.loss_kind_ == "binary":
             codes = (out[:, 0] > 0).long()
         else:
@@ -401,7 +409,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             s = max(1, n_features // 2)
         if isinstance(s, bool) or not isinstance(s, Integral):
             raise TypeError(
-                f"n_features_to_select (s) must be an integer, got {s!r} of type {type(s).__name__}."
+                f"n_features_to_select (s) must be an integer, got {s!r} "
+                f"of type {type(s).__name__}."
             )
         if not 1 <= s < n_features:
             raise ValueError(
@@ -466,9 +475,17 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     def _encode_target(self, y: np.ndarray, task: str, refit: bool = True):
         """Encoded target, loss kind and operator output size for ``task``."""
         if task == "regression":
+            y = np.asarray(y, dtype=np.float64)
             if refit:
                 self.classes_ = None
-            return y.astype(np.float32), "regression", 1
+                scale = self.standardize_target and y.std() > 0
+                self.target_shift_ = float(y.mean()) if scale else 0.0
+                self.target_scale_ = float(y.std()) if scale else 1.0
+            return (
+                ((y - self.target_shift_) / self.target_scale_).astype(np.float32),
+                "regression",
+                1,
+            )
         if refit:
             encoder = LabelEncoder().fit(y)
             if len(encoder.classes_) < 2:
