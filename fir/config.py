@@ -34,6 +34,7 @@ class RunConfig:
     val_fraction: float = 0.2
     device: str = "auto"
     torch_threads: int | None = None
+    n_jobs: int = 1
     verbose: int = 1
     paths: PathsConfig = field(default_factory=PathsConfig)
 
@@ -62,6 +63,8 @@ def validate_run_config(cfg: DictConfig) -> None:
         raise ValueError(
             f"torch_threads={cfg.torch_threads} is invalid: use a positive count or null."
         )
+    if cfg.n_jobs < 1:
+        raise ValueError(f"n_jobs={cfg.n_jobs} is invalid: use 1 (folds in sequence) or more.")
     resolve_device(cfg.device)
     for group in ("dataset", "method"):
         node = cfg[group]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -160,13 +163,44 @@ def cross_validate(
     make_selector: Callable[[int], BaseEstimator],
     estimator: BaseEstimator | None,
     on_fold: Callable[[FoldResult], None] | None = None,
+    n_jobs: int = 1,
 ) -> list[FoldResult]:
     """Run every fold with a fresh selector from ``make_selector(fold)``; report each result
-    to ``on_fold`` as soon as it exists."""
+    to ``on_fold`` as soon as it exists (in fold order).
+
+    With ``n_jobs > 1`` folds run in that many worker processes, each with
+    ``cpu_count // n_jobs`` torch threads so that they do not oversubscribe the cores. Every
+    fold has its own seed, so the results do not depend on ``n_jobs``.
+    """
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs={n_jobs} is invalid: use 1 (sequential) or more processes.")
+    n_jobs = min(n_jobs, len(splits))
+    if n_jobs == 1:
+        outputs = (
+            run_fold(dataset, s, k, make_selector(k), estimator) for k, s in enumerate(splits)
+        )
+    else:
+        threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(_run_fold_in_worker)(dataset, s, k, make_selector(k), estimator, threads)
+            for k, s in enumerate(splits)
+        )
     results = []
-    for k, split in enumerate(splits):
-        result = run_fold(dataset, split, k, make_selector(k), estimator)
+    for result in outputs:
         results.append(result)
         if on_fold is not None:
             on_fold(result)
     return results
+
+
+def _run_fold_in_worker(
+    dataset: Dataset,
+    split: Split,
+    fold: int,
+    selector: BaseEstimator,
+    estimator: BaseEstimator | None,
+    threads: int,
+) -> FoldResult:
+    """``run_fold`` in a worker process, with its torch thread count set first."""
+    torch.set_num_threads(threads)
+    return run_fold(dataset, split, fold, selector, estimator)

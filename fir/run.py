@@ -127,6 +127,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             make_selector,
             estimator,
             on_fold=lambda r: _log_fold(r, len(splits), metric),
+            n_jobs=int(cfg.n_jobs),
         )
     except KeyboardInterrupt:
         _finish(out_dir, run_info, "interrupted", started)

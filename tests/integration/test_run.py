@@ -30,12 +30,30 @@ def tiny_run(tmp_path_factory):
 
 def test_run_writes_the_contract_files(tiny_run):
     out, summary = tiny_run
-    for name in ["summary.json", "folds.csv", "features.csv", "run.json", "splits.npz",
-                 "figures/importance.png", "figures/importance.pdf"]:
+    for name in [
+        "summary.json",
+        "folds.csv",
+        "features.csv",
+        "run.json",
+        "splits.npz",
+        "figures/importance.png",
+        "figures/importance.pdf",
+    ]:
         assert (out / name).is_file(), name
     on_disk = json.loads((out / "summary.json").read_text())
-    for key in ["dataset", "method", "s", "seed", "n_folds", "task", "metric", "test", "features",
-                "wall_time_s", "device"]:
+    for key in [
+        "dataset",
+        "method",
+        "s",
+        "seed",
+        "n_folds",
+        "task",
+        "metric",
+        "test",
+        "features",
+        "wall_time_s",
+        "device",
+    ]:
         assert key in on_disk, key
     assert on_disk["dataset"] == "xor" and on_disk["method"] == "dualnet"
     assert on_disk["task"] == "classification" and on_disk["metric"] == "accuracy"
@@ -84,7 +102,10 @@ def test_bad_s_fails_before_training_and_marks_the_run_failed(tmp_path):
 
 def fir_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "fir.run", *args], cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "fir.run", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
 
@@ -105,15 +126,27 @@ def test_cli_single_run_and_errors(tmp_path):
 def test_cli_multirun_writes_one_directory_per_point(tmp_path):
     sweep = tmp_path / "sweep"
     done = fir_run(
-        "-m", "profile=tiny", "dataset=xor,regression", "seed=0,1", f"hydra.sweep.dir={sweep}",
+        "-m",
+        "profile=tiny",
+        "dataset=xor,regression",
+        "seed=0,1",
+        f"hydra.sweep.dir={sweep}",
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     summaries = sorted(sweep.glob("*/*/*/summary.json"))
     assert len(summaries) == 4
-    points = {(json.loads(p.read_text())["dataset"], json.loads(p.read_text())["seed"])
-              for p in summaries}
+    points = {
+        (json.loads(p.read_text())["dataset"], json.loads(p.read_text())["seed"]) for p in summaries
+    }
     assert points == {("xor", 0), ("xor", 1), ("regression", 0), ("regression", 1)}
     assert {p.parent.parent.parent.name for p in summaries} == {"xor", "regression"}
     regression = [json.loads(p.read_text()) for p in summaries if "regression" in str(p)][0]
     assert regression["metric"] == "mse" and regression["task"] == "regression"
+
+
+def test_folds_in_parallel_give_the_same_results(tiny_run, tmp_path):
+    _, summary = tiny_run
+    parallel = run(tiny_cfg("dataset=xor", "n_jobs=2"), tmp_path)
+    assert parallel["features"] == summary["features"]
+    assert parallel["test"] == summary["test"]
