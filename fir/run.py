@@ -89,11 +89,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         meta["dataset"] = run_info["dataset"] = dataset.name
         validate_dataset(dataset, int(cfg.s))
         selector: BaseEstimator = instantiate(cfg.method.selector, _convert_="all")
-        estimator = (
-            None
-            if cfg.method.get("estimator") is None
-            else instantiate(cfg.method.estimator, _convert_="all")
-        )
+        estimator = _instantiate_estimator(cfg.method.get("estimator"), dataset.task)
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
         write_splits(out_dir / SPLITS_NPZ, splits)
         run_info["data"] = {
@@ -158,7 +154,7 @@ def _instantiate_estimator(node: DictConfig | None, task: str) -> BaseEstimator 
     the node is the one runtime value a method config may ask for; it is filled here."""
     if node is None:
         return None
-    if "task" in node and OmegaConf.is_missing(node, "task"):
+    if OmegaConf.is_missing(node, "task"):
         return instantiate(node, task=task, _convert_="all")
     return instantiate(node, _convert_="all")
 

@@ -24,14 +24,17 @@ from fir.data.synthetic import load_xor
 def fit_ms_per_batch(data, split, **params) -> tuple[float, DualNetSelector]:
     sel = DualNetSelector(5, random_state=0, **params)
     start = time.perf_counter()
-    sel.fit(data.X[split.train], data.y[split.train],
-            X_val=data.X[split.val], y_val=data.y[split.val])
+    sel.fit(
+        data.X[split.train], data.y[split.train], X_val=data.X[split.val], y_val=data.y[split.val]
+    )
     elapsed = time.perf_counter() - start
     return 1e3 * elapsed / sel.history_.n_batches, sel
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--batches", type=int, default=2000, help="batches per phase measurement")
@@ -43,7 +46,9 @@ def main() -> None:
     split = data.splits[0]
     common = dict(device=args.device, patience=10**9)
     fit_ms_per_batch(data, split, phase2_start=64, max_batches=200, **common)  # warm-up
-    phase1, _ = fit_ms_per_batch(data, split, phase2_start=10**9, max_batches=args.batches, **common)
+    phase1, _ = fit_ms_per_batch(
+        data, split, phase2_start=10**9, max_batches=args.batches, **common
+    )
     phase2, _ = fit_ms_per_batch(data, split, phase2_start=8, max_batches=args.batches, **common)
     full_ms, sel = fit_ms_per_batch(data, split, device=args.device)
     results = {

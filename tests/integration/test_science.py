@@ -23,8 +23,9 @@ def test_dual_net_recovers_the_relevant_features(loader, hidden, relevant):
     data = loader(n_folds=1, seed=0)
     split = data.splits[0]
     sel = DualNetSelector(5, operator_hidden=hidden, random_state=0, **BUDGET)
-    sel.fit(data.X[split.train], data.y[split.train],
-            X_val=data.X[split.val], y_val=data.y[split.val])
+    sel.fit(
+        data.X[split.train], data.y[split.train], X_val=data.X[split.val], y_val=data.y[split.val]
+    )
     chosen = set(np.flatnonzero(sel.support_))
     assert set(relevant) <= chosen
     noise = np.setdiff1d(np.arange(10), relevant)

@@ -5,9 +5,17 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fir import DualNetSelector
 
 TINY = DualNetSelector(
-    n_features_to_select=1, operator_hidden=(4,), selector_hidden=(4,), batch_size=8,
-    mask_batch_size=4, phase2_start=8, max_batches=16, patience=8, final_search_steps=1,
-    device="cpu", random_state=0,
+    n_features_to_select=1,
+    operator_hidden=(4,),
+    selector_hidden=(4,),
+    batch_size=8,
+    mask_batch_size=4,
+    phase2_start=8,
+    max_batches=16,
+    patience=8,
+    final_search_steps=1,
+    device="cpu",
+    random_state=0,
 )
 
 EXPECTED_FAILURES: dict = {}

@@ -53,7 +53,11 @@ def test_operator_distinguishes_a_selected_zero_from_a_removed_feature():
 
 def test_cnn_operator_shapes_and_two_channels():
     cfg = OperatorConfig(
-        n_features=32 * 32, n_outputs=15, hidden=(30, 30), activation="relu", kind="cnn",
+        n_features=32 * 32,
+        n_outputs=15,
+        hidden=(30, 30),
+        activation="relu",
+        kind="cnn",
         image_shape=(32, 32),
     )
     op = build_operator(cfg)

@@ -1,0 +1,129 @@
+"""Run directories -> one comparison table (CSV + Markdown).
+
+Runs are found by their ``run.json`` under a root and identified by what their ``run.json`` and
+``summary.json`` say, never by directory names. A run that did not complete, or whose contract
+files are missing or unreadable, is skipped and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fir.reporting import FEATURES_CSV, FOLDS_CSV, RUN_JSON, SUMMARY_JSON
+
+log = logging.getLogger(__name__)
+
+TABLE_COLUMNS = [
+    "dataset", "method", "s", "seed", "metric", "n_folds", "score_mean", "score_std",
+    "relevant_found_folds", "informative_selected_folds", "fit_time_mean_s", "wall_time_s",
+    "run_dir",
+]  # fmt: skip
+REQUIRED_FILES = (RUN_JSON, SUMMARY_JSON, FOLDS_CSV, FEATURES_CSV)
+
+
+@dataclass
+class SkippedRun:
+    """A run directory left out of the table, and why."""
+
+    path: Path
+    reason: str
+
+
+def load_run(run_dir: Path) -> dict[str, Any]:
+    """One table row from a completed run directory; ValueError says what is wrong."""
+    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    try:
+        info = json.loads((run_dir / RUN_JSON).read_text())
+        summary = json.loads((run_dir / SUMMARY_JSON).read_text())
+        folds = pd.read_csv(run_dir / FOLDS_CSV)
+    except (json.JSONDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"unreadable contract file: {exc}") from exc
+    if info.get("status") != "completed":
+        raise ValueError(f"run.json status is {info.get('status')!r}, not 'completed'")
+    try:
+        informative = summary.get("informative")
+        found = None
+        if informative:
+            found = int((folds["tpr"] >= 1.0).sum())
+        return {
+            "dataset": summary["dataset"],
+            "method": summary["method"],
+            "s": int(summary["s"]),
+            "seed": int(summary["seed"]),
+            "metric": summary["metric"],
+            "n_folds": int(summary["n_folds"]),
+            "score_mean": float(summary["test"]["mean"]),
+            "score_std": float(summary["test"]["std"]),
+            "relevant_found_folds": found,
+            "informative_selected_folds": summary.get("informative_selected_folds"),
+            "fit_time_mean_s": float(summary["fit_time_s"]["mean"]),
+            "wall_time_s": float(info.get("wall_time_s", summary["wall_time_s"])),
+            "run_dir": str(run_dir),
+        }
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"summary.json lacks field {exc}") from exc
+
+
+def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
+    """Every completed run under ``root`` as a table (columns ``TABLE_COLUMNS``), and the
+    runs skipped with their reasons."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"results root {root} does not exist; pass a fir-run output "
+            "directory (e.g. outputs/multirun/<date>)."
+        )
+    rows, skipped = [], []
+    for run_json in sorted(root.rglob(RUN_JSON)):
+        try:
+            rows.append(load_run(run_json.parent))
+        except ValueError as exc:
+            skipped.append(SkippedRun(run_json.parent, str(exc)))
+            log.warning("skipping %s: %s", run_json.parent, exc)
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    table = table.sort_values(["dataset", "s", "method", "seed"], kind="stable")
+    return table.reset_index(drop=True), skipped
+
+
+def comparison_markdown(table: pd.DataFrame) -> str:
+    """A Markdown table: one row per run, metric mean ± std, relevant features found in how
+    many folds, mean fit time and wall time."""
+    header = ["dataset", "method", "s", "seed", "metric", "mean ± std",
+              "all relevant selected (folds)", "fit time / fold (s)", "wall time (s)"]  # fmt: skip
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in table.itertuples(index=False):
+        found = (
+            "n/a"
+            if pd.isna(row.relevant_found_folds)
+            else f"{int(row.relevant_found_folds)}/{row.n_folds}"
+        )
+        cells = [
+            row.dataset, row.method, str(row.s), str(row.seed), row.metric,
+            f"{row.score_mean:.4f} ± {row.score_std:.4f}", found,
+            f"{row.fit_time_mean_s:.2f}", f"{row.wall_time_s:.1f}",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(table: pd.DataFrame, out_dir: Path, stem: str = "comparison") -> list[Path]:
+    """Write ``<stem>.csv`` and ``<stem>.md`` into ``out_dir``; return their paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.md"
+    flat = table.assign(
+        informative_selected_folds=table["informative_selected_folds"].map(
+            lambda v: json.dumps(v) if isinstance(v, dict) else ""
+        )
+    )
+    flat.to_csv(csv_path, index=False)
+    md_path.write_text(comparison_markdown(table))
+    return [csv_path, md_path]

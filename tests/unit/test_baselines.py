@@ -1,0 +1,153 @@
+"""Unit tests of the baseline selectors (fir.baselines): contract, errors, hand-written parts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.svm import SVC, SVR
+
+from fir.baselines.base import order_from_scores, ranking_from_order
+from fir.baselines.deep import AvGradSelector, DFSSelector
+from fir.baselines.kernel import BAHSICSelector, CCMSelector, hsic, project_capped_simplex
+from fir.baselines.models import make_mlp, make_svm
+from fir.baselines.mrmr import MRMRSelector, mutual_information
+from fir.baselines.sklearn_based import LassoSelector, RandomForestSelector, RFESelector
+from fir.baselines.wrappers import ForwardSelector
+
+CONVERGENCE = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+TINY = {
+    "dfs": lambda s: DFSSelector(s, hidden=(8,), epochs=3, device="cpu", random_state=0),
+    "avgrad": lambda s: AvGradSelector(s, hidden=(8,), epochs=3, device="cpu", random_state=0),
+    "forward": lambda s: ForwardSelector(s, hidden=(4,), max_iter=5, random_state=0),
+    "lasso": lambda s: LassoSelector(s, n_lambdas=3, cv=2, random_state=0),
+    "random_forest": lambda s: RandomForestSelector(
+        s, n_estimators_grid=(5,), max_depth_grid=(3,), cv=2, n_repeats=2, random_state=0
+    ),
+    "rfe": lambda s: RFESelector(s),
+    "bahsic": lambda s: BAHSICSelector(s, device="cpu"),
+    "mrmr": lambda s: MRMRSelector(s),
+    "ccm": lambda s: CCMSelector(s, max_iter=3, device="cpu", random_state=0),
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+@CONVERGENCE
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_exactly_s_features_and_ranking(name, data):
+    X, y = data
+    sel = TINY[name](3).fit(X, y)
+    assert sel.get_support().sum() == 3
+    assert sorted(sel.ranking_) == list(range(1, 7))
+    assert set(np.flatnonzero(sel.ranking_ <= 3)) == set(np.flatnonzero(sel.get_support()))
+    assert sel.feature_importances_.shape == (6,)
+    assert sel.transform(X).shape == (80, 3)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+@pytest.mark.parametrize("s", [6, 9, 0])
+def test_bad_s_names_method_and_fix(name, s, data):
+    X, y = data
+    with pytest.raises(ValueError, match=rf"{name}: n_features_to_select={s} .*1 <= s < 6"):
+        TINY[name](s).fit(X, y)
+
+
+def test_mrmr_rejects_regression_with_alternative(data):
+    X, _ = data
+    with pytest.raises(ValueError, match=r"mrmr: got a regression target.*method=ccm"):
+        MRMRSelector(2).fit(X, X[:, 0] * 1.5)
+
+
+def test_hsic_hand_computed():
+    # K = I, L = y y^T with y = (1, 0, 0): H y = (2/3, -1/3, -1/3), tr(K H L H) = 6/9,
+    # HSIC = (2/3) / (m - 1)^2 = 1/6.
+    K = torch.eye(3, dtype=torch.float64)
+    y = torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64)
+    assert hsic(K, torch.outer(y, y)) == pytest.approx(1 / 6)
+
+
+def test_mutual_information_hand_computed():
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    x = np.array([0, 0, 0, 1, 1, 1, 1, 0])
+    # joint (3/8, 1/8; 1/8, 3/8), marginals 1/2: MI = 3/4 ln 1.5 + 1/4 ln 0.5
+    expected = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)
+    assert mutual_information(x, y) == pytest.approx(expected)
+    assert mutual_information(y, y) == pytest.approx(math.log(2))
+
+
+def test_mrmr_picks_relevant_then_non_redundant():
+    # y has 4 classes, two bits; x0 is bit 1, x1 a copy of x0 (redundant), x2 is bit 2.
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, 400)
+    x0, x2 = (y // 2).astype(float), (y % 2).astype(float)
+    X = np.column_stack([x0, x0.copy(), x2, rng.normal(size=(400, 2))])
+    sel = MRMRSelector(2, threshold=0.0).fit(X, y)
+    assert sel.ranking_[0] == 1  # ties in relevance go to the lower index
+    assert sel.ranking_[2] == 2  # MIQ: relevant and not redundant beats the copy x1
+    assert np.isnan(sel.feature_importances_).all()
+
+
+def test_ccm_objective_decreases():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    sel = CCMSelector(2, max_iter=30, device="cpu", random_state=0).fit(X, y)
+    hist = np.array(sel.objective_history_)
+    assert len(hist) > 2
+    assert (np.diff(hist) <= 1e-9).all()
+    assert hist[-1] < hist[0]
+    assert sel.weights_.sum() == pytest.approx(2.0, abs=1e-6)
+    assert ((sel.weights_ >= 0) & (sel.weights_ <= 1)).all()
+
+
+def test_capped_simplex_projection():
+    w = project_capped_simplex(torch.tensor([3.0, 0.5, -1.0, 0.2], dtype=torch.float64), 2.0)
+    assert float(w.sum()) == pytest.approx(2.0, abs=1e-6)
+    assert float(w.min()) >= 0 and float(w.max()) <= 1
+    assert float(w[0]) == pytest.approx(1.0)
+
+
+def test_dfs_input_weights_shrink_to_zero_on_noise():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    sel = DFSSelector(
+        2, lambda_=0.5, hidden=(8,), epochs=40, patience=40, device="cpu", random_state=0
+    ).fit(X, y)
+    w = np.abs(sel.input_weights_)
+    assert set(np.flatnonzero(sel.support_)) == {0, 1}
+    assert w[2:].max() <= 1e-3 < 0.5 < w[:2].min()
+
+
+def test_torch_selector_is_reproducible(data):
+    X, y = data
+    a = AvGradSelector(2, hidden=(8,), epochs=3, device="cpu", random_state=3).fit(X, y)
+    b = AvGradSelector(2, hidden=(8,), epochs=3, device="cpu", random_state=3).fit(X, y)
+    np.testing.assert_allclose(a.feature_importances_, b.feature_importances_)
+
+
+def test_ties_are_broken_at_random_not_by_index():
+    scores = np.zeros(10)
+    firsts = {int(order_from_scores(scores, np.random.default_rng(k))[0]) for k in range(20)}
+    assert len(firsts) > 1
+    assert order_from_scores(np.array([0.1, np.nan, 0.3])).tolist() == [2, 0, 1]
+    assert ranking_from_order([2, 0, 1], 3).tolist() == [2, 3, 1]
+
+
+def test_models_follow_task():
+    assert isinstance(make_svm("classification"), SVC)
+    assert isinstance(make_svm("regression"), SVR)
+    assert make_svm("classification").gamma == "scale"
+    assert make_mlp("regression", hidden=(5,)).hidden_layer_sizes == (5,)
+    with pytest.raises(ValueError, match="make_svm: task='auto'.*task: \\?\\?\\?"):
+        make_svm("auto")
