@@ -129,10 +129,12 @@ def run_fold(
     history = getattr(selector, "history_", None)
     extra = {}
     if history is not None:
+        val = np.asarray(history.val_mopt_loss, dtype=float)
         extra = {
             "n_batches": history.n_batches,
             "best_batch": history.best_batch,
             "stopped_early": history.stopped_early,
+            "best_val_loss": float(np.nanmin(val)) if np.isfinite(val).any() else float("nan"),
         }
     return FoldResult(
         fold=fold,

@@ -164,7 +164,10 @@ def _log_fold(result: FoldResult, n_folds: int, metric: str) -> None:
     detail = ""
     if "n_batches" in extra:
         how = "early stop" if extra["stopped_early"] else "budget"
-        detail = f" ({extra['n_batches']:,} batches, {how})"
+        detail = (
+            f" ({extra['n_batches']:,} batches, {how}, best val loss of m_opt "
+            f"{extra['best_val_loss']:.4f})"
+        )
     log.info(
         "fold %d/%d: %s %.4f, selected %s, %.1f s%s",
         result.fold + 1,
