@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 from fir.data.base import Dataset
 from fir.repro import resolve_device
@@ -79,6 +79,13 @@ def validate_run_config(cfg: DictConfig) -> None:
                     f"{group} _target_={target!r} is not allowed: targets must live under "
                     f"{', '.join(ALLOWED_TARGET_PREFIXES)}"
                 )
+    # ``method.estimator.task`` is the one runtime value a config may leave as ???.
+    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if k != "method.estimator.task")
+    if missing:
+        raise ValueError(
+            f"{missing[0]} is required but not set ({', '.join(missing)}). Set it on the "
+            "command line, e.g. fir-run dataset=table dataset.path=data.csv dataset.target=label."
+        )
     if cfg.method.get("selector") is None:
         raise ValueError(
             "method.selector is missing: every method config needs a 'selector' node with a "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import os
 import platform
 import subprocess
 import sys
@@ -247,18 +248,21 @@ def _git_state() -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> float:
-    summary = run(cfg, Path(HydraConfig.get().runtime.output_dir))
+    try:
+        summary = run(cfg, Path(HydraConfig.get().runtime.output_dir))
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        # A bad config, bad data or a missing file: the message names the fix, so no traceback
+        # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed".
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"fir-run: error: {exc}", file=sys.stderr)
+        sys.exit(1)
     return float(summary["test"]["mean"])
 
 
 def main() -> None:
-    """Console entry point ``fir-run``; errors are reported without a traceback."""
-    try:
-        _hydra_main()
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        # Hydra prints its own errors; ours get the same short form.
-        print(f"fir-run: error: {exc}", file=sys.stderr)
-        sys.exit(1)
+    """Console entry point ``fir-run``."""
+    _hydra_main()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ def compose_run(*overrides: str):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_every_dataset_and_method_composes(dataset, method):
-    cfg = compose_run(f"dataset={dataset}", f"method={method}")
+    extra = ["dataset.path=data.csv", "dataset.target=label"] if dataset == "table" else []
+    cfg = compose_run(f"dataset={dataset}", f"method={method}", *extra)
     validate_run_config(cfg)
     assert cfg.method.name == method
     selector = instantiate(cfg.method.selector, _convert_="all")
@@ -69,3 +70,8 @@ def test_typos_and_wrong_types_fail_at_composition():
 def test_run_level_validation_names_key_value_and_fix(override, match):
     with pytest.raises(ValueError, match=match):
         validate_run_config(compose_run(override))
+
+
+def test_missing_mandatory_dataset_keys_are_named():
+    with pytest.raises(ValueError, match=r"dataset.path is required.*dataset.target"):
+        validate_run_config(compose_run("dataset=table"))

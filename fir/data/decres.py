@@ -1,0 +1,203 @@
+"""Enhancer-promoter data of the GM12878 cell line (200 bp regions), from the DECRES project.
+
+Two releases by the same author (Y. Li):
+
+* ``load_enhancer_promoter``: the paper's data, the 102-feature, 7-class DECRES files, merged
+  into active enhancer / active promoter / background, balanced by down-sampling and
+  log-transformed (paper, supplement C.1).
+* ``load_enhancer_promoter_dfs``: the older 93-feature, 3-class release the DFS article used,
+  already balanced and L2-normalised, its Train/Valid/Test files pooled for cross-validation.
+
+Neither is standardised: the paper's preprocessing is the log transform only (C.1), and the
+DFS release is L2-normalised by its author.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fir.data.base import Dataset
+from fir.data.download import FetchedFile, RemoteFile, data_path, fetch, provenance
+
+HOME = "https://github.com/yifeng-li/DECRES (folder data/)"
+BASE_URL = (
+    "https://raw.githubusercontent.com/yifeng-li/DECRES/"
+    "360408d8aa52ff2adf3294735d7232244913fc19/data"
+)
+FOLDER = "enhancer-promoter"
+CLASSES = ("enhancer", "promoter", "background")  # y = index into this tuple
+# The 7 DECRES classes -> the paper's 3 (supplement C.1)
+MERGE = {
+    "A-E": "enhancer",
+    "A-P": "promoter",
+    "A-X": "background",
+    "I-E": "background",
+    "I-P": "background",
+    "I-X": "background",
+    "UK": "background",
+}
+DATA = RemoteFile(
+    "GM12878_200bp_Data.txt",
+    (),  # DECRES publishes no checksum; the hash of the file used goes to provenance
+    how_to_get="It is data/GM12878_200bp_Data.txt of https://github.com/yifeng-li/DECRES.",
+)
+LABELS = RemoteFile(
+    "GM12878_200bp_Classes.txt",
+    ("bb39d7a70e0b0926696e77d58909d9ea89d1564fcc7cd302690d0a4343ee0302",),
+)
+FEATURES = RemoteFile(
+    "GM12878_Features.txt", ("21db1a09ebc281381feb08bd751a954bba97c43d0c2313ce7ec5ecb6bb1c5f28",)
+)
+
+DFS_HOME = "https://github.com/yifeng-li/deep_learning (commit 36b4d62, GM12878 3-class data)"
+DFS_FOLDER = f"{FOLDER}/legacy_3class_93feat"
+DFS_HOW = (
+    "Take data/GM12878_200bp_*_3Cl_l2normalized_*Set.txt of https://github.com/yifeng-li/"
+    "deep_learning (commit 36b4d62ff2bdabd4a31bfca48af4a2f87b45374d) and compress each with "
+    "'gzip -9 -n'."
+)
+DFS_MERGE = {
+    "EnhancerActive": "enhancer",
+    "PromoterActive": "promoter",
+    "EnhancerInactive+PromoterInactive+Exon+Unknown": "background",
+}
+DFS_PARTS = {
+    "TrainSet": (
+        "50ae9f569bfe4c37e28ba2944662cd0f46d4b1bbef8699f8eec4156472267971",
+        "31c9ad630d502b54d5bcf95de2c0df7991cf658dcc987532708a1cf55be0c34e",
+    ),
+    "ValidSet": (
+        "c6f17ad6690a4cb5e616c369f18fc465b9bfb1611b902e37be9b2a9629c2f64d",
+        "122d0367d63efc838d5cde78d0198f44bf7e89987692941e7c90982cb0197a42",
+    ),
+    "TestSet": (
+        "10b104710f6ae9ea83bfa7645040082ee7e186a523d01e738366a7b9bea22ec1",
+        "498ff6a37450f076dc0751815dc77aaa621ced9bd49f2efe54ee3db4c6914a50",
+    ),
+}
+DFS_FEATURES = RemoteFile(
+    "GM12878_Features_Unique.txt",
+    ("56bc712eb81845ccf695de4f4baeea76b8d2fcb0d79b1235d18d8019feef9edb",),
+    how_to_get=DFS_HOW,
+)
+
+
+def load_enhancer_promoter(
+    data_dir: str | Path,
+    seed: int = 0,
+    offset: float = 0.01,
+    standardize: bool = False,
+    base_url: str | None = None,
+    verify: bool = True,
+) -> Dataset:
+    """The paper's enhancer-promoter data: 102 features, 3 balanced classes (2,878 each).
+
+    Parameters
+    ----------
+    data_dir : the data directory; reads ``<data_dir>/enhancer-promoter/GM12878_*``
+    seed : seeds the down-sampling of the larger classes to the smallest one's size
+    offset : x <- log(x + offset); the paper uses 0.01
+    standardize : fit a scaler on each fold's training part
+    base_url : where missing files are downloaded from (default: DECRES on GitHub)
+    verify : refuse files whose sha256 is not the known-good one (the data matrix has none)
+    """
+    folder = data_path(data_dir) / FOLDER
+    url = base_url or BASE_URL
+    fetched = [fetch(remote, folder, url, verify) for remote in (DATA, LABELS, FEATURES)]
+    names = _lines(fetched[2].path)
+    labels = _lines(fetched[1].path)
+    X = pd.read_csv(fetched[0].path, sep=r"\s+", header=None, dtype=np.float64).to_numpy()
+    if X.shape != (len(labels), len(names)):
+        raise ValueError(
+            f"{fetched[0].path} is {X.shape[0]} x {X.shape[1]}, but {fetched[1].path.name} has "
+            f"{len(labels)} labels and {fetched[2].path.name} {len(names)} feature names; the "
+            "three files must come from the same DECRES release."
+        )
+    unknown = sorted(set(labels) - set(MERGE))
+    if unknown:
+        raise ValueError(f"{fetched[1].path}: unknown class codes {unknown}; known: {list(MERGE)}.")
+    if (X.min(initial=np.inf) + offset) <= 0:
+        raise ValueError(
+            f"dataset.offset={offset}: log(x + offset) needs x + offset > 0, but the smallest "
+            f"value of {fetched[0].path.name} is {X.min()}; raise the offset."
+        )
+    y = np.array([CLASSES.index(MERGE[label]) for label in labels])
+    rows = balanced_rows(y, np.random.default_rng(seed))
+    return Dataset(
+        name="enhancer_promoter",
+        X=np.log(X[rows] + offset),
+        y=y[rows],
+        task="classification",
+        feature_names=names,
+        standardize=standardize,
+        provenance=provenance(
+            HOME, fetched, classes=list(CLASSES), merge=MERGE, n_per_class=int(len(rows) // 3)
+        ),
+    )
+
+
+def balanced_rows(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sorted row indices with every class down-sampled to the smallest class's size."""
+    classes, counts = np.unique(y, return_counts=True)
+    n = counts.min()
+    keep = [rng.choice(np.flatnonzero(y == c), size=n, replace=False) for c in classes]
+    return np.sort(np.concatenate(keep))
+
+
+def load_enhancer_promoter_dfs(
+    data_dir: str | Path,
+    standardize: bool = False,
+    verify: bool = True,
+) -> Dataset:
+    """The DFS article's release: 6,468 rows (2,156 a class), 93 features, 3 classes.
+
+    Already balanced and L2-normalised by its author; the Train, Valid and Test files are
+    pooled (in that order) for the protocol's k-fold cross-validation. Not the paper's data:
+    see docs/DATASETS.md.
+
+    Parameters
+    ----------
+    data_dir : the data directory; reads ``<data_dir>/enhancer-promoter/legacy_3class_93feat/``
+    standardize : fit a scaler on each fold's training part
+    verify : refuse files whose sha256 is not the known-good one
+    """
+    folder = data_path(data_dir) / DFS_FOLDER
+    fetched: list[FetchedFile] = [fetch(DFS_FEATURES, folder, None, verify)]
+    names = _lines(fetched[0].path)
+    blocks, labels = [], []
+    for part, (data_hash, class_hash) in DFS_PARTS.items():
+        stem = f"GM12878_200bp_{{}}_3Cl_l2normalized_{part}.txt.gz"
+        data = fetch(RemoteFile(stem.format("Data"), (data_hash,), DFS_HOW), folder, None, verify)
+        cls = fetch(
+            RemoteFile(stem.format("Classes"), (class_hash,), DFS_HOW), folder, None, verify
+        )
+        fetched += [data, cls]
+        blocks.append(pd.read_csv(data.path, sep=r"\s+", header=None, dtype=np.float64).to_numpy())
+        labels += _lines(cls.path)
+    X = np.vstack(blocks)
+    unknown = sorted(set(labels) - set(DFS_MERGE))
+    if unknown or X.shape != (len(labels), len(names)):
+        raise ValueError(
+            f"{folder}: the files do not fit together: X {X.shape}, {len(labels)} labels, "
+            f"{len(names)} feature names, unknown classes {unknown} (known: {list(DFS_MERGE)})."
+        )
+    return Dataset(
+        name="enhancer_promoter_dfs",
+        X=X,
+        y=np.array([CLASSES.index(DFS_MERGE[label]) for label in labels]),
+        task="classification",
+        feature_names=names,
+        standardize=standardize,
+        provenance=provenance(DFS_HOME, fetched, classes=list(CLASSES), merge=DFS_MERGE),
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    """Non-empty stripped lines of a text file (gzipped when it ends in .gz)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as handle:
+        return [line.strip() for line in handle if line.strip()]

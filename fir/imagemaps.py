@@ -1,0 +1,133 @@
+"""Feature importance maps for image datasets (paper Figure 3, supplement B.3).
+
+For each fold, and for the mean over folds, one figure with
+* the full importance map (every pixel's score; red > 0 > blue, symmetric around 0),
+* the selected-features map (the scores of the selected pixels only),
+* the selected-features map superimposed on each class's mean image (supplement B.3): in HSV,
+  the hue (0 to 270 degrees, red = most important) encodes the normalised importance, the value
+  is the mean image; pixels with no positive score keep the grey background.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.colors import hsv_to_rgb  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from fir.data.base import Dataset  # noqa: E402
+
+MAX_HUE_DEG = 270.0  # supplement B.3: the hue spans [0, 270] degrees
+MIN_VALUE = 0.35  # coloured pixels on a black background would be invisible at value 0
+PANEL_INCHES = 1.9
+MAX_COLUMNS = 6
+
+
+def image_map_figures(
+    dataset: Dataset, importances: np.ndarray, selected_masks: np.ndarray
+) -> dict[str, Figure]:
+    """Importance-map figures, keyed by file stem: ``map_fold<k>`` per fold and ``map_mean``.
+
+    Parameters
+    ----------
+    dataset : a dataset with ``image_shape``; its class-mean images are the backgrounds
+    importances : (n_folds, n_features) scores, larger = more important (NaN: no score)
+    selected_masks : (n_folds, n_features) bool, the features each fold selected
+
+    Returns
+    -------
+    dict mapping a file stem to a Figure; the caller saves and closes them.
+    """
+    if dataset.image_shape is None:
+        raise ValueError(f"dataset {dataset.name!r} has no image_shape: it has no image maps.")
+    importances = np.atleast_2d(np.asarray(importances, dtype=float))
+    selected = np.atleast_2d(np.asarray(selected_masks, dtype=bool))
+    expected = (importances.shape[0], dataset.n_features)
+    if importances.shape != expected or selected.shape != expected:
+        raise ValueError(
+            f"importances {importances.shape} and selected_masks {selected.shape} must both be "
+            f"(n_folds, {dataset.n_features}) for dataset {dataset.name!r}."
+        )
+    backgrounds = class_mean_images(dataset)
+    figures = {}
+    for k in range(len(importances)):
+        title = f"{dataset.name} · fold {k} · {int(selected[k].sum())} selected"
+        figures[f"map_fold{k}"] = _map_figure(
+            dataset, importances[k], selected[k], backgrounds, title
+        )
+    mean = np.nanmean(importances, axis=0) if np.isfinite(importances).any() else importances[0]
+    any_fold = selected.any(axis=0)
+    title = (
+        f"{dataset.name} · mean over {len(importances)} fold(s) · "
+        f"{int(any_fold.sum())} pixels selected in at least one fold"
+    )
+    figures["map_mean"] = _map_figure(dataset, mean, any_fold, backgrounds, title)
+    return figures
+
+
+def class_mean_images(dataset: Dataset) -> dict[str, np.ndarray]:
+    """The mean image of each class (the whole data for regression), in row-major pixels."""
+    shape = dataset.image_shape
+    if dataset.task != "classification":
+        return {"all": dataset.X.mean(axis=0).reshape(shape)}
+    return {
+        str(c): dataset.X[dataset.y == c].mean(axis=0).reshape(shape) for c in np.unique(dataset.y)
+    }
+
+
+def superimpose(scores: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """RGB image (h, w, 3): positive ``scores`` as hue over a grey ``background`` (B.3).
+
+    Scores are divided by their maximum; 1 maps to hue 0 (red), a score near 0 to 270 degrees
+    (violet). Pixels whose score is not positive (or NaN) show the background only.
+    """
+    span = np.ptp(background)
+    value = (background - background.min()) / span if span > 0 else np.zeros_like(background)
+    positive = np.nan_to_num(scores, nan=0.0) > 0
+    top = scores[positive].max() if positive.any() else 1.0
+    level = np.where(positive, np.nan_to_num(scores, nan=0.0) / top, 0.0)
+    hsv = np.stack(
+        [
+            (1.0 - level) * MAX_HUE_DEG / 360.0,
+            positive.astype(float),
+            np.where(positive, np.maximum(value, MIN_VALUE), value),
+        ],
+        axis=-1,
+    )  # (h, w, 3)
+    return hsv_to_rgb(hsv)
+
+
+def _map_figure(
+    dataset: Dataset,
+    scores: np.ndarray,
+    selected: np.ndarray,
+    backgrounds: dict[str, np.ndarray],
+    title: str,
+) -> Figure:
+    shape = dataset.image_shape
+    full = scores.reshape(shape)
+    chosen = np.where(selected, scores, np.nan).reshape(shape)
+    n_panels = 2 + len(backgrounds)
+    n_cols = min(MAX_COLUMNS, n_panels)
+    n_rows = -(-n_panels // n_cols)
+    fig = Figure(figsize=(PANEL_INCHES * n_cols, PANEL_INCHES * n_rows + 0.5), layout="constrained")
+    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
+    limit = float(np.nanmax(np.abs(full))) if np.isfinite(full).any() else 1.0
+    axes[0].imshow(full, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[0].set_title("full map", fontsize=8)
+    axes[1].imshow(np.zeros(shape), cmap="gray", vmin=0, vmax=1)
+    axes[1].imshow(chosen, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[1].set_title(f"selected ({int(selected.sum())})", fontsize=8)
+    for ax, (label, background) in zip(axes[2:], backgrounds.items(), strict=False):
+        ax.imshow(superimpose(chosen.copy(), background))
+        ax.set_title(f"class {label}", fontsize=8)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[n_panels:]:
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=9)
+    return fig
