@@ -17,7 +17,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from fir.data.base import Dataset, Split
-from fir.metrics import test_score
+from fir.metrics import rank_features, task_score
 from fir.repro import derive_seed
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def run_fold(
     importances = np.asarray(
         getattr(selector, "feature_importances_", np.full(dataset.n_features, np.nan)), dtype=float
     )
-    ranking = np.asarray(getattr(selector, "ranking_", _rank(support, importances)))
+    ranking = np.asarray(getattr(selector, "ranking_", rank_features(support, importances)))
     history = getattr(selector, "history_", None)
     extra = {}
     if history is not None:
@@ -138,7 +138,7 @@ def run_fold(
         }
     return FoldResult(
         fold=fold,
-        score=test_score(dataset.task, y_te, pred),
+        score=task_score(dataset.task, y_te, pred),
         selected=np.flatnonzero(support),
         importances=importances,
         ranking=ranking,
@@ -150,15 +150,6 @@ def run_fold(
     )
 
 
-def _rank(support: np.ndarray, importances: np.ndarray) -> np.ndarray:
-    """Ranks from the support and scores: selected first, then by decreasing score."""
-    score = np.nan_to_num(importances, nan=-np.inf)
-    order = np.lexsort((-score, ~support))
-    ranking = np.empty(len(support), dtype=np.int64)
-    ranking[order] = np.arange(1, len(support) + 1)
-    return ranking
-
-
 def cross_validate(
     dataset: Dataset,
     splits: list[Split],
@@ -166,13 +157,15 @@ def cross_validate(
     estimator: BaseEstimator | None,
     on_fold: Callable[[FoldResult], None] | None = None,
     n_jobs: int = 1,
+    threads_per_job: int | None = None,
 ) -> list[FoldResult]:
     """Run every fold with a fresh selector from ``make_selector(fold)``; report each result
     to ``on_fold`` as soon as it exists (in fold order).
 
-    With ``n_jobs > 1`` folds run in that many worker processes, each with
-    ``cpu_count // n_jobs`` torch threads so that they do not oversubscribe the cores. Every
-    fold has its own seed, so the results do not depend on ``n_jobs``.
+    With ``n_jobs > 1`` folds run in that many worker processes, each with ``threads_per_job``
+    torch threads (default ``cpu_count // n_jobs``, so that they do not oversubscribe the cores).
+    Every fold has its own seed, so on the CPU with the same thread count the results do not
+    depend on ``n_jobs``.
     """
     if n_jobs < 1:
         raise ValueError(f"n_jobs={n_jobs} is invalid: use 1 (sequential) or more processes.")
@@ -182,7 +175,7 @@ def cross_validate(
             run_fold(dataset, s, k, make_selector(k), estimator) for k, s in enumerate(splits)
         )
     else:
-        threads = max(1, (os.cpu_count() or 1) // n_jobs)
+        threads = threads_per_job or max(1, (os.cpu_count() or 1) // n_jobs)
         outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(_run_fold_in_worker)(dataset, s, k, make_selector(k), estimator, threads)
             for k, s in enumerate(splits)

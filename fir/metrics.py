@@ -15,11 +15,20 @@ def metric_name(task: str) -> str:
     return METRICS[task]
 
 
-def test_score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+def task_score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """The task's metric: accuracy (higher is better) or mean squared error (lower is better)."""
     if task == "classification":
         return float(accuracy_score(y_true, y_pred))
     return float(mean_squared_error(y_true, y_pred))
+
+
+def rank_features(support: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Ranks 1..d: selected features first, each group by decreasing score (NaN last)."""
+    key = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
+    order = np.lexsort((-key, ~np.asarray(support, dtype=bool)))
+    ranking = np.empty(len(order), dtype=np.int64)
+    ranking[order] = np.arange(1, len(order) + 1)
+    return ranking
 
 
 def support_recovery(selected: np.ndarray, informative: list[int] | None) -> tuple[float, float]:

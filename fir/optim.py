@@ -45,6 +45,7 @@ class FlatOptimizer:
         total = sum(p.numel() for p in params)
         self.flat = torch.empty(total, dtype=first.dtype, device=first.device)
         self.grad = torch.zeros_like(self.flat)
+        self.params = params
         offset = 0
         for p in params:
             n = p.numel()
@@ -59,6 +60,16 @@ class FlatOptimizer:
         if name != "sgd":
             self.exp_avg = torch.zeros_like(self.flat)
             self.exp_avg_sq = torch.zeros_like(self.flat)
+
+    def release(self) -> None:
+        """Give every parameter its own storage again and drop the gradients.
+
+        Call after training: otherwise each parameter keeps the whole flat buffer (and its
+        gradient buffer) alive, and pickling a parameter would write the whole buffer.
+        """
+        for p in self.params:
+            p.data = p.data.clone()
+            p.grad = None
 
     def zero_grad(self) -> None:
         self.grad.zero_()

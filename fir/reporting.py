@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +114,9 @@ def summarise(
     sel = np.zeros_like(imp, dtype=bool)
     for k, r in enumerate(results):
         sel[k, r.selected] = True
-    with np.errstate(invalid="ignore"):
-        imp_mean = np.where(
-            np.isnan(imp).all(0), np.nan, np.nanmean(np.where(np.isnan(imp), 0, imp), 0)
-        )
-        imp_std = np.where(
-            np.isnan(imp).all(0), np.nan, np.nanstd(np.where(np.isnan(imp), 0, imp), 0)
-        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: methods with no score
+        imp_mean, imp_std = np.nanmean(imp, axis=0), np.nanstd(imp, axis=0)
     features = [
         {
             "index": j,

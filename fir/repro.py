@@ -26,6 +26,13 @@ def resolve_device(device: str | torch.device) -> torch.device:
                 f"device={device!r} was requested but CUDA is not available on this machine "
                 f"(torch {torch.__version__}). Use device=auto or device=cpu."
             )
+        index = device.partition(":")[2]
+        count = torch.cuda.device_count()
+        if index and not (index.isdigit() and int(index) < count):
+            raise ValueError(
+                f"device={device!r} is not a GPU of this machine, which has {count}: use "
+                f"cuda:0..cuda:{count - 1}, cuda or auto."
+            )
         return torch.device(device)
     raise ValueError(
         f"device={device!r} is not supported; expected one of {DEVICE_CHOICES} or 'cuda:N'."

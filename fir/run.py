@@ -63,17 +63,13 @@ register_configs()
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     """Run one configuration into ``out_dir`` and return its summary (``summary.json``)."""
     started = time.perf_counter()
-    validate_run_config(cfg)
-    device = resolve_device(cfg.device)
-    if cfg.torch_threads is not None:
-        torch.set_num_threads(cfg.torch_threads)
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {
         "dataset": None,
-        "method": cfg.method.name,
+        "method": cfg.method.get("name"),
         "s": int(cfg.s),
         "seed": int(cfg.seed),
-        "device": str(device),
+        "device": str(cfg.device),
     }
     run_info: dict[str, Any] = {
         **meta,
@@ -86,6 +82,11 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     }
     write_json_atomic(out_dir / RUN_JSON, run_info)
     try:
+        validate_run_config(cfg)
+        device = resolve_device(cfg.device)
+        meta["device"] = run_info["device"] = str(device)
+        if cfg.torch_threads is not None:
+            torch.set_num_threads(cfg.torch_threads)
         dataset: Dataset = instantiate(cfg.dataset, _convert_="all")
         meta["dataset"] = run_info["dataset"] = dataset.name
         validate_dataset(dataset, int(cfg.s))
@@ -125,6 +126,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             estimator,
             on_fold=lambda r: _log_fold(r, len(splits), metric),
             n_jobs=int(cfg.n_jobs),
+            threads_per_job=cfg.torch_threads,
         )
     except KeyboardInterrupt:
         _finish(out_dir, run_info, "interrupted", started)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,11 +13,16 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from fir.masks import optimal_mask
+from fir.metrics import rank_features
 from fir.nets import OperatorConfig, SelectorMLP, build_operator
 from fir.optim import FlatOptimizer
 from fir.repro import make_generators, resolve_device
@@ -65,12 +71,15 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     mask_batch_size : int, default=32
         Masks per operator batch, ``|M'|``; each batch has ``batch_size * mask_batch_size`` rows.
     phase2_start : int, default=6000
-        ``E1``: operator batches in Phase I (random masks only).
+        ``E1``: operator batches in Phase I (random masks only). Phase II starts at the first
+        selector window boundary at or after ``max(phase2_start, selector_period)`` (one window
+        of Phase I losses is needed for ``m_best``).
     max_batches : int, default=15000
         Budget of operator batches in Phases I and II together.
     exploit_fraction : float, default=0.5
         The paper's ``f``: share of a Phase II mask batch given to ``m_opt``, ``m_best`` and the
-        perturbed copies of ``m_opt``; the rest are random masks.
+        perturbed copies of ``m_opt``; the rest are random masks. At least 2 rows must go to
+        ``m_opt`` and ``m_best``, so ``f >= 2 / mask_batch_size``.
     n_flips : int, default=2
         The paper's ``sp``: features switched off (and on) by each perturbation, clipped to
         ``min(s, n_features - s)``.
@@ -242,7 +251,10 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         s = self._resolve_s(n_features)
         self._check_params(s, n_features)
         task = self._resolve_task(y)
-        y_enc, kind, n_outputs = self._encode_target(y, task)
+        # Fitted state is set only at the end of fit: a fit that fails leaves none behind.
+        target = _TargetEncoding.fit(y, task, self.standardize_target)
+        y_enc = target.encode(y, "y")
+        kind, n_outputs = target.kind, target.n_outputs
         device = resolve_device(self.device)
         rng, gen = make_generators(self.random_state, device)
 
@@ -252,11 +264,13 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             if y_val is None:
                 raise ValueError("fit received X_val without y_val; pass both or neither.")
             X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
-            y_val_enc, _, _ = self._encode_target(np.asarray(y_val), task, refit=False)
+            y_val = np.asarray(y_val)
+            check_consistent_length(X_val, y_val)
+            if task == "regression":
+                y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
+            y_val_enc = target.encode(y_val, "y_val")
 
         gather = self.gather if isinstance(self.gather, bool) else 4 * s <= n_features
-        if self.gather not in (True, False, "auto"):
-            raise ValueError(f"gather={self.gather!r} is not supported; use 'auto', True or False.")
         op_config = OperatorConfig(
             n_features=n_features,
             n_outputs=n_outputs,
@@ -267,10 +281,13 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             conv_channels=tuple(self.conv_channels),
             conv_kernels=tuple(self.conv_kernels),
         )
-        operator = build_operator(op_config).to(device)
-        selector = SelectorMLP(
-            n_features, tuple(self.selector_hidden), self.selector_activation
-        ).to(device)
+        with torch.random.fork_rng(devices=[]):
+            # torch's layer constructors draw a default init from the global generator; the
+            # weights are redrawn from ``gen`` below and the global state is left as it was.
+            operator = build_operator(op_config).to(device)
+            selector = SelectorMLP(
+                n_features, tuple(self.selector_hidden), self.selector_activation
+            ).to(device)
         operator.reset_parameters(gen)
         selector.reset_parameters(gen)
         cfg = TrainConfig(
@@ -299,22 +316,25 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             to(X_val, torch.float32),
             to(y_val_enc, y_dtype),
         )
-        history = train_dual_net(
-            operator,
-            selector,
-            FlatOptimizer(operator.parameters(), self.operator_optimizer, self.operator_lr),
-            FlatOptimizer(selector.parameters(), self.selector_optimizer, self.selector_lr),
-            data,
-            kind,
-            cfg,
-            gen,
+        operator_opt = FlatOptimizer(
+            operator.parameters(), self.operator_optimizer, self.operator_lr
         )
+        selector_opt = FlatOptimizer(
+            selector.parameters(), self.selector_optimizer, self.selector_lr
+        )
+        history = train_dual_net(
+            operator, selector, operator_opt, selector_opt, data, kind, cfg, gen
+        )
+        operator_opt.release()
+        selector_opt.release()
         selector.eval()
         operator.eval()
         final = optimal_mask(selector, n_features, s, self.final_search_steps, device)
         history.search_swaps.append(final.n_swaps)
 
         self.task_ = task
+        self.target_ = target
+        self.classes_ = target.classes
         self.loss_kind_ = kind
         self.device_ = device
         self.operator_ = operator
@@ -323,7 +343,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.mask_ = final.mask
         self.support_ = final.mask.bool().cpu().numpy()
         self.feature_importances_ = final.importances.cpu().numpy().astype(np.float64)
-        self.ranking_ = self._ranking(self.support_, self.feature_importances_)
+        self.ranking_ = rank_features(self.support_, self.feature_importances_)
         if self.verbose:
             log.info(
                 "fit done: %d batches (%s), selected %s, %.1f s",
@@ -361,7 +381,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         out = self._operator_output(X)
         if self.task_ == "regression":
             pred = out[:, 0].cpu().numpy().astype(np.float64)
-            return pred * self.target_scale_ + self.target_shift_
+            return pred * self.target_.scale + self.target_.shift
         if self.loss_kind_ == "binary":
             codes = (out[:, 0] > 0).long()
         else:
@@ -388,16 +408,26 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         return float(accuracy_score(y, pred))
 
     def mask_losses(self, X, y, masks) -> np.ndarray:
-        """Operator mean loss on ``(X, y)`` for each binary mask of ``masks`` (n_masks, d)."""
+        """Operator mean loss on ``(X, y)`` for each binary mask of ``masks`` (n_masks, d),
+        in the units the operator was trained in (standardised for regression)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float32)
-        y_enc, _, _ = self._encode_target(np.asarray(y), self.task_, refit=False)
+        masks = np.asarray(masks, dtype=np.float32)
+        if masks.ndim != 2 or masks.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"masks must have shape (n_masks, {self.n_features_in_}); got {masks.shape}."
+            )
+        if not np.isin(masks, (0.0, 1.0)).all():
+            raise ValueError("masks must be binary (0/1).")
+        y = np.asarray(y)
+        check_consistent_length(X, y)
+        y_enc = self.target_.encode(y, "y")
         dtype = torch.long if self.loss_kind_ == "multiclass" else torch.float32
         losses, _ = evaluate_masks(
             self.operator_,
             torch.as_tensor(X, device=self.device_),
             torch.as_tensor(y_enc, dtype=dtype, device=self.device_),
-            torch.as_tensor(np.asarray(masks, dtype=np.float32), device=self.device_),
+            torch.as_tensor(masks, device=self.device_),
             self.loss_kind_,
         )
         return losses.cpu().numpy()
@@ -459,6 +489,22 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 "selector_weights must be three numbers (m_best, m_opt, others), e.g. [10, 5, 1]; "
                 f"got {list(self.selector_weights)!r}."
             )
+        if not (isinstance(self.gather, bool) or self.gather == "auto"):
+            raise ValueError(f"gather={self.gather!r} is not supported; use 'auto', True or False.")
+        if self.gather is True and self.operator != "mlp":
+            raise ValueError(
+                f"gather=True needs operator='mlp' (got operator={self.operator!r}); the CNN "
+                "operator reads whole images. Use gather='auto' or False."
+            )
+        period = self.selector_period
+        phase2 = -(-max(self.phase2_start, period) // period) * period
+        if phase2 >= self.max_batches:
+            raise ValueError(
+                f"phase2_start={self.phase2_start} leaves no Phase II within max_batches="
+                f"{self.max_batches}: Phase II starts at the first window boundary at or after "
+                f"max(phase2_start, selector_period) = batch {phase2}. Raise max_batches or "
+                "lower phase2_start."
+            )
         if self.val_masks not in ("opt", "all"):
             raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")
         if self.task not in TASKS:
@@ -471,37 +517,6 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         return (
             "regression" if kind in ("continuous", "continuous-multioutput") else "classification"
         )
-
-    def _encode_target(self, y: np.ndarray, task: str, refit: bool = True):
-        """Encoded target, loss kind and operator output size for ``task``."""
-        if task == "regression":
-            y = np.asarray(y, dtype=np.float64)
-            if refit:
-                self.classes_ = None
-                scale = self.standardize_target and y.std() > 0
-                self.target_shift_ = float(y.mean()) if scale else 0.0
-                self.target_scale_ = float(y.std()) if scale else 1.0
-            return (
-                ((y - self.target_shift_) / self.target_scale_).astype(np.float32),
-                "regression",
-                1,
-            )
-        if refit:
-            encoder = LabelEncoder().fit(y)
-            if len(encoder.classes_) < 2:
-                raise ValueError(
-                    f"y has {len(encoder.classes_)} class ({encoder.classes_.tolist()}); "
-                    "classification needs at least 2. Check the target column, or set "
-                    "task='regression' for a continuous target."
-                )
-            self.classes_ = encoder.classes_
-        unknown = ~np.isin(y, self.classes_)
-        if unknown.any():
-            raise ValueError(f"y_val has labels not seen in y: {np.unique(y[unknown]).tolist()}.")
-        codes = np.searchsorted(self.classes_, y)
-        if len(self.classes_) == 2:
-            return codes.astype(np.float32), "binary", 1
-        return codes.astype(np.int64), "multiclass", len(self.classes_)
 
     def _holdout(self, X, y, task: str, rng: np.random.Generator):
         stratify = y if task == "classification" else None
@@ -519,10 +534,46 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 X, y, test_size=self.validation_fraction, random_state=int(rng.integers(2**31 - 1))
             )
 
-    @staticmethod
-    def _ranking(support: np.ndarray, importances: np.ndarray) -> np.ndarray:
-        """Ranks 1..d: selected features first, each group by decreasing importance."""
-        order = np.lexsort((-importances, ~support))
-        ranking = np.empty(support.shape[0], dtype=np.int64)
-        ranking[order] = np.arange(1, support.shape[0] + 1)
-        return ranking
+
+@dataclass(frozen=True)
+class _TargetEncoding:
+    """How ``y`` maps to the operator's target: class codes, or a standardised value."""
+
+    task: str
+    kind: str  # "binary", "multiclass" or "regression"
+    n_outputs: int
+    classes: np.ndarray | None = None
+    shift: float = 0.0
+    scale: float = 1.0
+
+    @classmethod
+    def fit(cls, y: np.ndarray, task: str, standardize: bool) -> _TargetEncoding:
+        if task == "regression":
+            y = np.asarray(y, dtype=np.float64)
+            std = float(y.std())
+            if standardize and std > 0:
+                return cls(task, "regression", 1, shift=float(y.mean()), scale=std)
+            return cls(task, "regression", 1)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has {len(classes)} class ({classes.tolist()}); classification needs at "
+                "least 2. Check the target column, or set task='regression' for a continuous "
+                "target."
+            )
+        if len(classes) == 2:
+            return cls(task, "binary", 1, classes=classes)
+        return cls(task, "multiclass", len(classes), classes=classes)
+
+    def encode(self, y: np.ndarray, name: str) -> np.ndarray:
+        """``y`` as the operator's target; labels unseen in training are an error."""
+        if self.classes is None:
+            return ((np.asarray(y, dtype=np.float64) - self.shift) / self.scale).astype(np.float32)
+        unknown = ~np.isin(y, self.classes)
+        if unknown.any():
+            raise ValueError(
+                f"{name} has labels not seen in the training target: "
+                f"{np.unique(y[unknown]).tolist()} (known: {self.classes.tolist()})."
+            )
+        codes = np.searchsorted(self.classes, y)
+        return codes.astype(np.float32 if self.kind == "binary" else np.int64)

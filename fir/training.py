@@ -5,8 +5,8 @@ in a window -- the data batches, drawn with replacement, and the masks -- is dra
 operation at the window's start; each operator step crosses its data batch with the whole mask
 batch in one forward pass. At the window's end the selector takes one step on the pooled
 (mask, per-mask loss) pairs, ``m_best`` is read off them, and in Phase II the optimal-mask search
-gives the next ``m_opt``. Nothing leaves the device inside the loop except the early-stopping
-check, once every ``val_period`` batches.
+gives the next ``m_opt``. Inside a window nothing leaves the device except the early-stopping
+check (once every ``val_period`` batches); the search synchronises a few times per window.
 """
 
 from __future__ import annotations
@@ -121,12 +121,12 @@ def evaluate_masks(
     y: torch.Tensor,
     masks: torch.Tensor,
     kind: str,
-    max_rows: int = 1 << 16,
+    max_elements: int = 1 << 24,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss ``(n_masks,)`` and accuracy ``(n_masks,)`` (NaN for regression) of every mask
-    over all of ``X``, in chunks of at most ``max_rows`` (sample, mask) rows."""
+    over all of ``X``, in chunks of at most ``max_elements`` (sample, mask, feature) values."""
     n_masks = masks.shape[0]
-    chunk = max(1, max_rows // n_masks)
+    chunk = max(1, max_elements // (n_masks * X.shape[1]))
     loss_sum = torch.zeros(n_masks, device=X.device)
     hits = torch.zeros(n_masks, device=X.device)
     with torch.no_grad():
@@ -176,14 +176,21 @@ class _EarlyStopping:
         self.patience = patience
         self.best = float("inf")
         self.best_batch = -1
+        self.first_batch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
 
     def update(self, loss: float, batch: int, operator: nn.Module) -> bool:
-        """Record ``loss`` at ``batch``; True when patience has run out."""
-        if loss < self.best:
+        """Record ``loss`` at ``batch``; True when patience has run out.
+
+        Patience counts from the best batch, or from the first validation while no finite loss
+        has been seen (a non-finite loss never counts as an improvement).
+        """
+        if self.first_batch is None:
+            self.first_batch = batch
+        if np.isfinite(loss) and loss < self.best:
             self.best, self.best_batch = loss, batch
             self.best_state = {k: v.detach().clone() for k, v in operator.state_dict().items()}
-        return batch - self.best_batch >= self.patience
+        return batch - max(self.best_batch, self.first_batch) >= self.patience
 
     def restore(self, operator: nn.Module) -> None:
         if self.best_state is not None:
@@ -251,6 +258,7 @@ def train_dual_net(
     op_hist = torch.full((n_windows * period,), torch.nan, device=device)
     mopt_hist = torch.full((n_windows * period,), torch.nan, device=device)
     sel_hist = torch.full((n_windows,), torch.nan, device=device)
+    sel_batch = np.zeros(n_windows, dtype=np.int64)
     val_rows: list[tuple[int, float, float, float]] = []
     swaps: list[int] = []
     stopper = _EarlyStopping(cfg.patience)
@@ -308,10 +316,11 @@ def train_dual_net(
         sel_loss.backward()
         selector_opt.step()
         sel_hist[window] = sel_loss.detach()
+        sel_batch[window] = t0 + n_done - 1
         m_best = masks[:n_done].reshape(-1, d)[losses[:n_done].argmin()]
         if stopped:
             break
-        if m_opt is not None:
+        if m_opt is not None and t0 + period < cfg.max_batches:
             result = optimal_mask(selector, d, cfg.s, cfg.search_steps, device)
             m_opt = result.mask
             swaps.append(result.n_swaps)
@@ -322,7 +331,7 @@ def train_dual_net(
     return History(
         operator_loss=op_hist[:n_batches].cpu().numpy(),
         mopt_loss=mopt_hist[:n_batches].cpu().numpy(),
-        selector_batch=(np.arange(window + 1) + 1) * period - 1,
+        selector_batch=sel_batch[: window + 1],
         selector_loss=sel_hist[: window + 1].cpu().numpy(),
         val_batch=val[:, 0].astype(int),
         val_loss=val[:, 1],

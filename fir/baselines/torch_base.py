@@ -162,3 +162,11 @@ class TorchSelector(BaseSelector):
         if self.task_ == "classification":
             return self.classes_[out.argmax(1)]
         return out[:, 0].astype(np.float64)
+
+
+def release_generators(net: nn.Module) -> None:
+    """Drop the ``gen`` references that stochastic layers (gates, Gumbel noise, dropout) hold
+    while training, so that a fitted selector holds no generator and pickles cleanly."""
+    for module in net.modules():
+        if hasattr(module, "gen"):
+            module.gen = None

@@ -12,7 +12,7 @@ from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, order_from_scores, resolve_task
 from fir.baselines.models import make_mlp
-from fir.metrics import test_score
+from fir.metrics import task_score
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class ForwardSelector(BaseSelector):
             scores = np.array(
                 [
                     sign
-                    * test_score(
+                    * task_score(
                         self.task_,
                         y_val,
                         clone(model).fit(X[:, chosen + [j]], y).predict(X_val[:, chosen + [j]]),

@@ -12,7 +12,23 @@ from hydra import compose, initialize_config_dir
 from fir.run import run
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-BASELINES = ["dfs", "avgrad", "forward", "lasso", "random_forest", "rfe", "bahsic", "mrmr", "ccm"]
+BASELINES = [
+    "dfs",
+    "avgrad",
+    "forward",
+    "lasso",
+    "random_forest",
+    "rfe",
+    "bahsic",
+    "mrmr",
+    "ccm",
+    "stg",
+    "concrete",
+    "san_aggr",
+    "san_global",
+    "lassonet",
+    "lime",
+]
 # Paper, section 4.1 / Figure 2: methods that select the relevant features in all 5 folds.
 CREDITED = {
     "xor": ["dfs", "random_forest", "rfe", "bahsic", "ccm"],

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from fir import DualNetSelector
 from fir.data.synthetic import load_xor
@@ -32,4 +31,3 @@ def test_cpu_and_gpu_agree_on_the_relevant_features():
     relevant = {0, 1, 2}
     assert relevant <= set(np.flatnonzero(cpu.support_))
     assert relevant <= set(np.flatnonzero(gpu.support_))
-    assert torch.cuda.is_available()

@@ -18,7 +18,12 @@ TINY = DualNetSelector(
     random_state=0,
 )
 
-EXPECTED_FAILURES: dict = {}
+EXPECTED_FAILURES = {
+    "check_methods_sample_order_invariance": (
+        "the operator computes in float32, and BLAS blocking depends on a row's position in the "
+        "batch, so predict_proba can differ by ~1e-8 when the rows are permuted"
+    ),
+}
 
 
 @parametrize_with_checks([TINY], expected_failed_checks=lambda est: EXPECTED_FAILURES)

@@ -85,7 +85,9 @@ def quadratic_selector(target: torch.Tensor):
 
 
 def sequential_search(score_fn, d, s, max_steps):
-    """Algorithm 2 written literally, one candidate at a time (the reference to match)."""
+    """Algorithm 2 one candidate at a time, trying the swaps in the order of its listing
+    (negative-importance features in feature order, then the smallest-importance one) and
+    restarting after each accepted swap: the batched search must make the same choices."""
     _, imp0 = score_and_importance(score_fn, torch.full((1, d), 0.5))
     mask = masks_from_index(imp0.topk(s, dim=1).indices, d)[0]
     for _ in range(max_steps):
@@ -106,7 +108,7 @@ def sequential_search(score_fn, d, s, max_steps):
     return mask
 
 
-def test_batched_search_equals_the_sequential_algorithm_and_never_gets_worse():
+def test_batched_search_makes_the_sequential_choices_and_never_gets_worse():
     g = gen(3)
     for trial in range(20):
         d, s = 8, 3

@@ -1,0 +1,159 @@
+"""The training loop's bookkeeping: Phase II layout and weights, early stopping, budgets."""
+
+import numpy as np
+import pytest
+import torch
+
+from fir import DualNetSelector
+from fir.masks import masks_from_index
+from fir.training import TrainConfig, _EarlyStopping, _window_masks
+
+CPU = torch.device("cpu")
+TINY = dict(
+    operator_hidden=(8,), selector_hidden=(8,), batch_size=16, mask_batch_size=8,
+    phase2_start=16, max_batches=48, patience=16, final_search_steps=2, device="cpu",
+    random_state=0,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(160, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def test_phase2_mask_batch_layout():
+    cfg = TrainConfig(s=3, mask_batch_size=10, exploit_fraction=0.5, n_flips=1, selector_period=4)
+    m_opt = masks_from_index(torch.tensor([[0, 1, 2]]), 8)[0]
+    m_best = masks_from_index(torch.tensor([[5, 6, 7]]), 8)[0]
+    masks = _window_masks(cfg, 8, m_opt, m_best, torch.Generator().manual_seed(0), CPU)
+    assert masks.shape == (4, 10, 8)
+    n_random = cfg.n_random
+    assert n_random == 5
+    assert (masks[:, n_random] == m_opt).all()
+    assert (masks[:, n_random + 1] == m_best).all()
+    assert torch.equal(masks.sum(-1), torch.full((4, 10), 3.0))
+    perturbed = masks[:, n_random + 2 :]
+    flips = (perturbed != m_opt).sum(-1)  # one switched off and one switched on
+    assert torch.equal(flips, torch.full_like(flips, 2))
+    phase1 = _window_masks(cfg, 8, None, None, torch.Generator().manual_seed(0), CPU)
+    assert phase1.shape == (4, 10, 8) and torch.equal(phase1.sum(-1), torch.full((4, 10), 3.0))
+
+
+def test_selector_weights_sit_on_the_m_opt_and_m_best_rows(monkeypatch, data):
+    import fir.training as training
+
+    seen = []
+    original = training.selector_objective
+
+    def spy(pred, target, weights, kind):
+        seen.append(weights.clone())
+        return original(pred, target, weights, kind)
+
+    monkeypatch.setattr(training, "selector_objective", spy)
+    X, y = data
+    DualNetSelector(2, **TINY).fit(X, y)
+    phase1, phase2 = seen[0].view(8, 8), seen[-1].view(-1, 8)
+    assert (phase1 == 1).all()
+    assert (phase2[:, 4] == 5).all() and (phase2[:, 5] == 10).all()  # m_opt, m_best
+    assert (phase2[:, [0, 1, 2, 3, 6, 7]] == 1).all()
+
+
+def test_early_stopping_restores_the_best_operator(data):
+    X, y = data
+    sel = DualNetSelector(2, **{**TINY, "max_batches": 4000, "patience": 64, "val_period": 8})
+    sel.fit(X[:120], y[:120], X_val=X[120:], y_val=y[120:])
+    h = sel.history_
+    assert h.stopped_early and h.n_batches < 4000
+    assert h.n_batches - 1 - h.best_batch >= 64
+    best = h.val_batch.tolist().index(h.best_batch)
+    # the restored operator reproduces the best validation loss of the m_opt of that time
+    assert h.val_mopt_loss[best] == pytest.approx(np.nanmin(h.val_mopt_loss))
+
+
+def test_patience_counts_from_the_first_validation_and_skips_non_finite_losses():
+    stopper = _EarlyStopping(patience=10)
+    op = torch.nn.Linear(1, 1)
+    assert not stopper.update(float("nan"), 100, op)
+    assert not stopper.update(float("nan"), 105, op)
+    assert stopper.update(float("nan"), 110, op)
+    assert stopper.best_state is None
+    stopper = _EarlyStopping(patience=10)
+    stopper.update(1.0, 50, op)
+    assert not stopper.update(0.5, 55, op)
+    assert stopper.best_batch == 55 and stopper.update(0.7, 65, op)
+
+
+def test_a_budget_that_is_not_a_multiple_of_the_selector_period(data):
+    X, y = data
+    sel = DualNetSelector(2, **{**TINY, "max_batches": 45, "patience": 10**6}).fit(X, y)
+    h = sel.history_
+    assert h.n_batches == 45 and len(h.operator_loss) == 45
+    assert h.selector_batch.tolist() == [7, 15, 23, 31, 39, 44]
+
+
+@pytest.mark.parametrize(("phase2_start", "max_batches"), [(48, 48), (100, 48), (0, 8)])
+def test_a_budget_without_phase_2_is_an_error(data, phase2_start, max_batches):
+    X, y = data
+    params = {**TINY, "phase2_start": phase2_start, "max_batches": max_batches}
+    with pytest.raises(ValueError, match="leaves no Phase II"):
+        DualNetSelector(2, **params).fit(X, y)
+
+
+def test_phase2_start_zero_starts_after_one_window(data):
+    X, y = data
+    sel = DualNetSelector(2, **{**TINY, "phase2_start": 0}).fit(X, y)
+    assert sel.history_.phase2_start == 8
+
+
+def test_bad_validation_targets_are_clear_errors(data):
+    X, y = data
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        DualNetSelector(2, **TINY).fit(X[:100], y[:100], X_val=X[100:], y_val=y[100:110])
+    yr = X[:, 0].copy()
+    y_val = yr[100:].copy()
+    y_val[3] = np.nan
+    with pytest.raises(ValueError, match="y_val"):
+        DualNetSelector(2, **TINY).fit(X[:100], yr[:100], X_val=X[100:], y_val=y_val)
+    with pytest.raises(ValueError, match="y_val has labels not seen"):
+        DualNetSelector(2, **TINY).fit(X[:100], y[:100], X_val=X[100:], y_val=y[100:] + 5)
+
+
+def test_fit_leaves_the_global_torch_rng_alone_and_frees_the_flat_buffers(data):
+    X, y = data
+    before = torch.random.get_rng_state()
+    sel = DualNetSelector(2, **TINY).fit(X, y)
+    assert torch.equal(before, torch.random.get_rng_state())
+    for p in sel.operator_.parameters():
+        assert p.grad is None
+        assert p.untyped_storage().nbytes() == p.numel() * p.element_size()
+
+
+def test_gather_flag_is_strict(data):
+    X, y = data
+    with pytest.raises(ValueError, match="gather=0"):
+        DualNetSelector(2, **{**TINY, "gather": 0}).fit(X, y)
+    with pytest.raises(ValueError, match="gather=True needs operator='mlp'"):
+        DualNetSelector(2, **{**TINY, "gather": True, "operator": "cnn"}).fit(X, y)
+
+
+def test_a_failed_fit_leaves_no_fitted_state(data):
+    X, y = data
+    sel = DualNetSelector(2, **TINY)
+    with pytest.raises(ValueError):
+        sel.fit(X[:100], y[:100], X_val=X[100:], y_val=y[100:] + 5)
+    assert not hasattr(sel, "classes_") and not hasattr(sel, "support_")
+
+
+def test_mask_losses_checks_its_masks(data):
+    X, y = data
+    sel = DualNetSelector(2, **TINY).fit(X, y)
+    masks = np.zeros((3, 6))
+    masks[:, :2] = 1
+    assert sel.mask_losses(X, y, masks).shape == (3,)
+    with pytest.raises(ValueError, match=r"shape \(n_masks, 6\)"):
+        sel.mask_losses(X, y, masks[0])
+    with pytest.raises(ValueError, match="binary"):
+        sel.mask_losses(X, y, masks * 0.5)
