@@ -26,7 +26,7 @@ from fir.metrics import rank_features
 from fir.nets import OperatorConfig, SelectorMLP, build_operator
 from fir.optim import FlatOptimizer
 from fir.repro import make_generators, resolve_device
-from fir.training import History, TrainConfig, evaluate_masks, train_dual_net
+from fir.training import History, TrainConfig, evaluate_masks, random_rows, train_dual_net
 
 log = logging.getLogger(__name__)
 
@@ -473,7 +473,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"exploit_fraction (f) must be in [0, 1); got {self.exploit_fraction!r}."
             )
-        n_random = int(round((1 - self.exploit_fraction) * self.mask_batch_size))
+        n_random = random_rows(self.mask_batch_size, self.exploit_fraction)
         if self.mask_batch_size - n_random < 2:
             raise ValueError(
                 f"mask_batch_size={self.mask_batch_size} with exploit_fraction="

@@ -29,6 +29,11 @@ SELECTOR_LOSSES = ("squared", "absolute")
 LOSS_KINDS = ("binary", "multiclass", "regression")
 
 
+def random_rows(mask_batch_size: int, exploit_fraction: float) -> int:
+    """Random (exploration) rows of a Phase II mask batch: ``round((1 - f) |M'|)``."""
+    return int(round((1.0 - exploit_fraction) * mask_batch_size))
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyperparameters of Algorithm 1; names follow :class:`fir.DualNetSelector`."""
@@ -53,7 +58,7 @@ class TrainConfig:
     @property
     def n_random(self) -> int:
         """Random (exploration) rows of a Phase II mask batch, ``(1 - f) |M'|``."""
-        return int(round((1.0 - self.exploit_fraction) * self.mask_batch_size))
+        return random_rows(self.mask_batch_size, self.exploit_fraction)
 
 
 @dataclass
