@@ -36,6 +36,7 @@ class RunConfig:
     torch_threads: int | None = None
     n_jobs: int = 1
     verbose: int = 1
+    resume: bool = False
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -7,7 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -37,6 +37,10 @@ class FoldResult:
     n_val: int
     n_test: int
     extra: dict
+    val_score: float = float("nan")  # the same metric on the validation part (NaN without one)
+    wall_time_s: float = 0.0  # the whole fold: scaling, fit, downstream model, scoring
+    history: dict[str, np.ndarray] | None = field(default=None, repr=False)  # learning curves
+    split_sha256: str | None = None
 
 
 def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int) -> list[Split]:
@@ -104,6 +108,7 @@ def run_fold(
     The selector predicts itself when ``estimator`` is None (the dual-net's operator);
     otherwise a clone of ``estimator`` is fitted on the selected training columns.
     """
+    fold_start = time.perf_counter()
     X, y = dataset.X, dataset.y
     X_tr, X_va, X_te = X[split.train], X[split.val], X[split.test]
     if dataset.standardize:
@@ -118,17 +123,24 @@ def run_fold(
     fit_time = time.perf_counter() - start
     support = selector.get_support()
     if estimator is None:
-        pred = selector.predict(X_te)
+        predict = selector.predict
     else:
         model = clone(estimator).fit(X_tr[:, support], y_tr)
-        pred = model.predict(X_te[:, support])
+
+        def predict(X_part: np.ndarray) -> np.ndarray:
+            return model.predict(X_part[:, support])
+
+    pred = predict(X_te)
+    val_score = task_score(dataset.task, y_va, predict(X_va)) if len(y_va) else float("nan")
     importances = np.asarray(
         getattr(selector, "feature_importances_", np.full(dataset.n_features, np.nan)), dtype=float
     )
     ranking = np.asarray(getattr(selector, "ranking_", rank_features(support, importances)))
     history = getattr(selector, "history_", None)
     extra = {}
+    curves = None
     if history is not None:
+        curves = history_arrays(history)
         val = np.asarray(history.val_mopt_loss, dtype=float)
         extra = {
             "n_batches": history.n_batches,
@@ -147,7 +159,24 @@ def run_fold(
         n_val=len(split.val),
         n_test=len(split.test),
         extra=extra,
+        val_score=val_score,
+        wall_time_s=time.perf_counter() - fold_start,
+        history=curves,
     )
+
+
+HISTORY_ARRAYS = (
+    "operator_loss", "mopt_loss", "selector_batch", "selector_loss",
+    "val_batch", "val_loss", "val_mopt_loss", "val_mopt_accuracy",
+)  # fmt: skip
+HISTORY_SCALARS = ("phase2_start", "n_batches", "best_batch", "stopped_early")
+
+
+def history_arrays(history: object) -> dict[str, np.ndarray]:
+    """A fit's ``history_`` as named arrays (``folds/fold_KK_history.npz``)."""
+    arrays = {name: np.asarray(getattr(history, name)) for name in HISTORY_ARRAYS}
+    arrays.update({name: np.asarray(getattr(history, name)) for name in HISTORY_SCALARS})
+    return arrays
 
 
 def cross_validate(
@@ -158,9 +187,11 @@ def cross_validate(
     on_fold: Callable[[FoldResult], None] | None = None,
     n_jobs: int = 1,
     threads_per_job: int | None = None,
+    done: dict[int, FoldResult] | None = None,
 ) -> list[FoldResult]:
-    """Run every fold with a fresh selector from ``make_selector(fold)``; report each result
-    to ``on_fold`` as soon as it exists (in fold order).
+    """Run every fold with a fresh selector from ``make_selector(fold)``; report each new
+    result to ``on_fold`` as soon as it exists (in fold order). Folds in ``done`` (resumed from
+    an earlier run) are taken as they are and not run again.
 
     With ``n_jobs > 1`` folds run in that many worker processes, each with ``threads_per_job``
     torch threads (default ``cpu_count // n_jobs``, so that they do not oversubscribe the cores).
@@ -169,23 +200,25 @@ def cross_validate(
     """
     if n_jobs < 1:
         raise ValueError(f"n_jobs={n_jobs} is invalid: use 1 (sequential) or more processes.")
-    n_jobs = min(n_jobs, len(splits))
+    done = done or {}
+    todo = [k for k in range(len(splits)) if k not in done]
+    n_jobs = max(1, min(n_jobs, len(todo)))
     if n_jobs == 1:
-        outputs = (
-            run_fold(dataset, s, k, make_selector(k), estimator) for k, s in enumerate(splits)
-        )
+        outputs = (run_fold(dataset, splits[k], k, make_selector(k), estimator) for k in todo)
     else:
         threads = threads_per_job or max(1, (os.cpu_count() or 1) // n_jobs)
         outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_run_fold_in_worker)(dataset, s, k, make_selector(k), estimator, threads)
-            for k, s in enumerate(splits)
+            delayed(_run_fold_in_worker)(
+                dataset, splits[k], k, make_selector(k), estimator, threads
+            )
+            for k in todo
         )
-    results = []
+    results = dict(done)
     for result in outputs:
-        results.append(result)
+        results[result.fold] = result
         if on_fold is not None:
             on_fold(result)
-    return results
+    return [results[k] for k in range(len(splits))]
 
 
 def _run_fold_in_worker(

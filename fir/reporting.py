@@ -10,8 +10,9 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -25,30 +26,42 @@ RUN_JSON = "run.json"
 FOLDS_CSV = "folds.csv"
 FEATURES_CSV = "features.csv"
 SPLITS_NPZ = "splits.npz"
+IMAGE_MEANS_NPZ = "image_means.npz"
 FIGURES_DIR = "figures"
 CONTRACT_VERSION = 1
 
 FOLDS_COLUMNS = [
     "fold", "score", "metric", "n_selected", "selected", "fit_time_s",
-    "n_train", "n_val", "n_test", "tpr", "fdr",
+    "n_train", "n_val", "n_test", "tpr", "fdr", "val_score", "wall_time_s",
 ]  # fmt: skip
 FEATURES_COLUMNS = ["fold", "index", "name", "importance", "rank", "selected"]
 
 
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON to a temporary file beside ``path`` and rename it over ``path``."""
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``: readers
+    see the old file or the whole new one, never a part (a kill leaves only a ``.tmp`` file)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(payload, fh, indent=2, default=_json_default)
-        fh.write("\n")
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide results from collaborators
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as JSON to ``path`` atomically (see :func:`atomic_write`)."""
+    text = json.dumps(payload, indent=2, default=json_default) + "\n"
+    atomic_write(path, lambda fh: fh.write(text.encode()))
+
+
+def json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, Path):
@@ -74,6 +87,8 @@ def folds_frame(results: list[FoldResult], dataset: Dataset) -> pd.DataFrame:
                 "n_test": r.n_test,
                 "tpr": tpr,
                 "fdr": fdr,
+                "val_score": r.val_score,
+                "wall_time_s": r.wall_time_s,
                 **r.extra,
             }
         )
@@ -110,6 +125,7 @@ def summarise(
     ``std`` is the population standard deviation over folds (``ddof=0``).
     """
     scores = np.array([r.score for r in results])
+    val_scores = np.array([r.val_score for r in results], dtype=float)
     imp = np.vstack([r.importances for r in results])  # (n_folds, d)
     sel = np.zeros_like(imp, dtype=bool)
     for k, r in enumerate(results):
@@ -138,6 +154,11 @@ def summarise(
             "mean": float(scores.mean()),
             "std": float(scores.std()),
             "per_fold": scores.tolist(),
+        },
+        "validation": {  # the same metric on each fold's validation part (null without one)
+            "mean": _finite_or_none(val_scores.mean()),
+            "std": _finite_or_none(val_scores.std()),
+            "per_fold": [_finite_or_none(v) for v in val_scores],
         },
         "n_samples": dataset.n_samples,
         "n_features": dataset.n_features,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
 import os
 import platform
@@ -25,6 +26,14 @@ from sklearn.base import BaseEstimator, clone
 from fir.config import register_configs, validate_dataset, validate_run_config
 from fir.data.base import Dataset
 from fir.evaluation import FoldResult, cross_validate, make_splits
+from fir.foldstore import (
+    FOLDS_DIR,
+    clear_folds,
+    load_folds,
+    save_fold,
+    split_sha256,
+    splits_sha256,
+)
 from fir.imagemaps import image_map_figures
 from fir.metrics import metric_name
 from fir.plotting import importance_figure
@@ -32,6 +41,7 @@ from fir.reporting import (
     FEATURES_CSV,
     FIGURES_DIR,
     FOLDS_CSV,
+    IMAGE_MEANS_NPZ,
     RUN_JSON,
     SPLITS_NPZ,
     SUMMARY_JSON,
@@ -57,13 +67,31 @@ PACKAGES = (
     "matplotlib",
 )
 
+# Keys that do not change a run's results: a run may resume under different values.
+RESUME_IGNORED_KEYS = ("resume", "n_jobs", "torch_threads", "verbose", "paths")
+
 register_configs()
 
 
 def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
-    """Run one configuration into ``out_dir`` and return its summary (``summary.json``)."""
+    """Run one configuration into ``out_dir`` and return its summary (``summary.json``).
+
+    Each fold's result is written to ``out_dir/folds/`` as soon as the fold ends. With
+    ``resume=true``, a completed run of the same config in ``out_dir`` is returned as it is and
+    a partial one continues from its completed folds; otherwise earlier fold files are removed.
+    """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
+    folds_dir = out_dir / FOLDS_DIR
+    if cfg.resume:
+        previous = _previous_run(out_dir)
+        if previous is not None:
+            _check_same_config(previous, cfg, out_dir)
+            if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
+                log.info("%s already holds this run, completed; nothing to do", out_dir)
+                return json.loads((out_dir / SUMMARY_JSON).read_text())
+    else:
+        clear_folds(folds_dir)
     meta = {
         "dataset": None,
         "method": cfg.method.get("name"),
@@ -94,6 +122,11 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         estimator = _instantiate_estimator(cfg.method.get("estimator"), dataset.task)
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
         write_splits(out_dir / SPLITS_NPZ, splits)
+        split_hashes = [split_sha256(s) for s in splits]
+        run_info["split_sha256"] = splits_sha256(splits)
+        done = load_folds(folds_dir, split_hashes) if cfg.resume else {}
+        run_info["resumed_folds"] = sorted(done)
+        run_info["folds"] = [_fold_record(done[k]) for k in sorted(done)]
         run_info["data"] = {
             "n_samples": dataset.n_samples,
             "n_features": dataset.n_features,
@@ -119,14 +152,31 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             return est
 
         metric = metric_name(dataset.task)
+        if done:
+            log.info(
+                "resuming: folds %s completed earlier, running the other %d",
+                [k + 1 for k in sorted(done)],
+                len(splits) - len(done),
+            )
+
+        def on_fold(result: FoldResult) -> None:
+            save_fold(folds_dir, result, split_hashes[result.fold])
+            run_info["folds"] = sorted(
+                [*run_info["folds"], _fold_record(result, split_hashes[result.fold])],
+                key=lambda rec: rec["fold"],
+            )
+            write_json_atomic(out_dir / RUN_JSON, run_info)
+            _log_fold(result, len(splits), metric)
+
         results = cross_validate(
             dataset,
             splits,
             make_selector,
             estimator,
-            on_fold=lambda r: _log_fold(r, len(splits), metric),
+            on_fold=on_fold,
             n_jobs=int(cfg.n_jobs),
             threads_per_job=cfg.torch_threads,
+            done=done,
         )
     except KeyboardInterrupt:
         _finish(out_dir, run_info, "interrupted", started)
@@ -137,19 +187,81 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     wall = time.perf_counter() - started
     summary = summarise(results, dataset, meta, wall)
     _write_outputs(out_dir, results, dataset, summary)
-    run_info["folds"] = [
-        {
-            "fold": r.fold,
-            "score": r.score,
-            "selected": r.selected.tolist(),
-            "fit_time_s": r.fit_time_s,
-        }
-        for r in results
-    ]
     _finish(out_dir, run_info, "completed", started)
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
+
+
+def _fold_record(result: FoldResult, split_hash: str | None = None) -> dict[str, Any]:
+    """A fold's line in ``run.json``: its score, selection, times and split hash."""
+    return {
+        "fold": result.fold,
+        "score": result.score,
+        "val_score": result.val_score if np.isfinite(result.val_score) else None,
+        "selected": result.selected.tolist(),
+        "fit_time_s": result.fit_time_s,
+        "wall_time_s": result.wall_time_s,
+        "split_sha256": split_hash or result.split_sha256,
+    }
+
+
+def _previous_run(out_dir: Path) -> dict[str, Any] | None:
+    """``out_dir``'s ``run.json`` from an earlier invocation, or None."""
+    try:
+        return json.loads((out_dir / RUN_JSON).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _comparable_config(config: dict[str, Any]) -> dict[str, Any]:
+    config = {k: v for k, v in config.items() if k not in RESUME_IGNORED_KEYS}
+    method = dict(config.get("method") or {})
+    if isinstance(method.get("selector"), dict):
+        method["selector"] = {k: v for k, v in method["selector"].items() if k != "verbose"}
+    return {**config, "method": method}
+
+
+def config_differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two resolved configs."""
+    keys = sorted(set(a) | set(b))
+    diffs = []
+    for key in keys:
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            diffs += config_differences(va, vb, f"{prefix}{key}.")
+        elif va != vb:
+            diffs.append(f"{prefix}{key}")
+    return diffs
+
+
+def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path) -> None:
+    now = _comparable_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
+    before = _comparable_config(previous.get("config") or {})
+    diffs = config_differences(before, now)
+    if diffs:
+        raise ValueError(
+            f"resume=true but {out_dir} holds a run with a different config ({', '.join(diffs)}"
+            " differ). Resume with the same settings, or start a new run with resume=false "
+            "or another hydra.run.dir."
+        )
+
+
+def find_resumable(out_dir: Path, cfg: DictConfig) -> Path:
+    """Where a ``resume=true`` run continues: ``out_dir`` when it already holds a run, else
+    the newest sibling directory (Hydra's default run dirs differ only by time) holding a run
+    of the same config, else ``out_dir``."""
+    if (out_dir / RUN_JSON).is_file() or not out_dir.parent.is_dir():
+        return out_dir
+    now = _comparable_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
+    candidates = []
+    for sibling in out_dir.parent.iterdir():
+        previous = _previous_run(sibling) if sibling != out_dir else None
+        if previous and not config_differences(
+            _comparable_config(previous.get("config") or {}), now
+        ):
+            candidates.append((str(previous.get("started_at", "")), sibling.name, sibling))
+    return max(candidates)[2] if candidates else out_dir
 
 
 def _instantiate_estimator(node: DictConfig | None, task: str) -> BaseEstimator | None:
@@ -198,10 +310,27 @@ def _write_outputs(
         for k, r in enumerate(results):
             selected[k, r.selected] = True
         figures.update(image_map_figures(dataset, importances, selected))
+        _write_image_means(out_dir / IMAGE_MEANS_NPZ, dataset)
     for stem, fig in figures.items():
         for ext in ("png", "pdf"):
             fig.savefig(fig_dir / f"{stem}.{ext}", dpi=150)
         plt.close(fig)
+
+
+def _write_image_means(path: Path, dataset: Dataset) -> None:
+    """Class-mean images of the non-test rows, so reports can superimpose maps without data."""
+    assert dataset.image_shape is not None
+    rows = np.arange(dataset.n_samples)
+    if dataset.test_index is not None:
+        rows = np.setdiff1d(rows, dataset.test_index)
+    classes = np.unique(dataset.y[rows])
+    means = np.stack([dataset.X[rows][dataset.y[rows] == c].mean(axis=0) for c in classes])
+    np.savez_compressed(
+        path,
+        classes=classes,
+        means=means.reshape(len(classes), *dataset.image_shape),
+        image_shape=np.asarray(dataset.image_shape),
+    )
 
 
 def _finish(
@@ -250,8 +379,17 @@ def _git_state() -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def _hydra_main(cfg: DictConfig) -> float:
+    hydra_cfg = HydraConfig.get()
+    if cfg.torch_threads is None:
+        cfg.torch_threads = launcher_threads(hydra_cfg.launcher, os.cpu_count() or 1)
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    if cfg.resume:
+        resumed = find_resumable(out_dir, cfg)
+        if resumed != out_dir:
+            log.info("resume=true: continuing the run in %s", resumed)
+            out_dir = resumed
     try:
-        summary = run(cfg, Path(HydraConfig.get().runtime.output_dir))
+        summary = run(cfg, out_dir)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         # A bad config, bad data or a missing file: the message names the fix, so no traceback
         # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed".
@@ -259,7 +397,28 @@ def _hydra_main(cfg: DictConfig) -> float:
             raise
         print(f"fir-run: error: {exc}", file=sys.stderr)
         sys.exit(1)
-    return float(summary["test"]["mean"])
+    return validation_objective(summary)
+
+
+def validation_objective(summary: dict[str, Any]) -> float:
+    """What a sweeper minimises: the validation loss, never a test score. For accuracy it is
+    the validation error (1 - mean validation accuracy), for regression the mean validation MSE;
+    NaN when the folds have no validation part."""
+    mean = summary.get("validation", {}).get("mean")
+    if mean is None:
+        return float("nan")
+    return 1.0 - float(mean) if summary["metric"] == "accuracy" else float(mean)
+
+
+def launcher_threads(launcher: DictConfig, cpu_count: int) -> int | None:
+    """Torch threads per job when ``torch_threads`` is unset: under ``hydra/launcher=joblib``
+    with k parallel jobs, ``cpu_count // k`` so that jobs do not oversubscribe the cores; None
+    (torch's default) with other launchers."""
+    if "JoblibLauncher" not in str(launcher.get("_target_", "")):
+        return None
+    n_jobs = launcher.get("n_jobs") or -1
+    jobs = n_jobs if n_jobs > 0 else max(1, cpu_count + 1 + n_jobs)
+    return max(1, cpu_count // jobs)
 
 
 def main() -> None:

@@ -1,0 +1,149 @@
+"""Per-fold result files: written atomically as each fold ends, read back to resume a run.
+
+A run directory holds ``folds/fold_KK.json`` for every completed fold and, for methods that
+record a training history (the dual-net), ``folds/fold_KK_history.npz``. The history is written
+first and the JSON last, each to a temporary name renamed into place, so a fold exists exactly
+when its JSON does; a half-written or foreign file is never read as a result: a JSON that does
+not parse, lacks a field, or belongs to a different split (``split_sha256``) is ignored and the
+fold is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from fir.data.base import Split
+from fir.evaluation import FoldResult
+from fir.reporting import atomic_write, json_default
+
+log = logging.getLogger(__name__)
+
+FOLDS_DIR = "folds"
+FOLD_FIELDS = (
+    "fold", "split_sha256", "score", "val_score", "selected", "importances", "ranking",
+    "fit_time_s", "wall_time_s", "n_train", "n_val", "n_test", "extra",
+)  # fmt: skip
+
+
+def split_sha256(split: Split) -> str:
+    """sha256 of a fold's train/val/test row indices (as int64, in that order)."""
+    digest = hashlib.sha256()
+    for part in (split.train, split.val, split.test):
+        arr = np.ascontiguousarray(np.asarray(part, dtype=np.int64))
+        digest.update(str(len(arr)).encode())
+        digest.update(arr.tobytes())
+    return digest.hexdigest()
+
+
+def splits_sha256(splits: list[Split]) -> str:
+    """One hash of all folds' indices (the ``split_sha256`` of ``run.json``)."""
+    return hashlib.sha256("".join(split_sha256(s) for s in splits).encode()).hexdigest()
+
+
+def fold_json_path(folds_dir: Path, fold: int) -> Path:
+    return folds_dir / f"fold_{fold:02d}.json"
+
+
+def fold_history_path(folds_dir: Path, fold: int) -> Path:
+    return folds_dir / f"fold_{fold:02d}_history.npz"
+
+
+def save_fold(folds_dir: Path, result: FoldResult, split_hash: str) -> Path:
+    """Write one fold's files atomically (history first, the JSON that marks it done last)."""
+    folds_dir.mkdir(parents=True, exist_ok=True)
+    if result.history is not None:
+        atomic_write(
+            fold_history_path(folds_dir, result.fold),
+            lambda fh: np.savez_compressed(fh, **result.history),
+        )
+    payload = {
+        "fold": result.fold,
+        "split_sha256": split_hash,
+        "score": result.score,
+        "val_score": _none_if_nan(result.val_score),
+        "selected": [int(i) for i in result.selected],
+        "importances": [_none_if_nan(v) for v in np.asarray(result.importances, dtype=float)],
+        "ranking": [int(r) for r in result.ranking],
+        "fit_time_s": result.fit_time_s,
+        "wall_time_s": result.wall_time_s,
+        "n_train": result.n_train,
+        "n_val": result.n_val,
+        "n_test": result.n_test,
+        "extra": result.extra,
+        "has_history": result.history is not None,
+    }
+    path = fold_json_path(folds_dir, result.fold)
+    text = json.dumps(payload, indent=1, default=json_default) + "\n"
+    atomic_write(path, lambda fh: fh.write(text.encode()))
+    return path
+
+
+def load_folds(folds_dir: Path, split_hashes: list[str]) -> dict[int, FoldResult]:
+    """The completed folds in ``folds_dir`` whose split matches ``split_hashes[fold]``.
+
+    Anything else (unparsable, incomplete, another split, a missing history the JSON promises)
+    is logged and left out, so the fold runs again.
+    """
+    done: dict[int, FoldResult] = {}
+    for fold, expected in enumerate(split_hashes):
+        path = fold_json_path(folds_dir, fold)
+        if not path.is_file():
+            continue
+        try:
+            result = _read_fold(path, folds_dir)
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            log.warning("ignoring %s (%s); fold %d runs again", path, exc, fold)
+            continue
+        if result.fold != fold:
+            log.warning("ignoring %s: it records fold %d", path, result.fold)
+        elif result.split_sha256 != expected:
+            log.warning("ignoring %s: its split differs from this run's; fold %d runs again",
+                        path, fold)  # fmt: skip
+        else:
+            done[fold] = result
+    return done
+
+
+def clear_folds(folds_dir: Path) -> None:
+    """Remove fold files of an earlier run in the same directory (a fresh, non-resumed run)."""
+    if folds_dir.is_dir():
+        for path in folds_dir.glob("fold_*"):
+            path.unlink()
+
+
+def _read_fold(path: Path, folds_dir: Path) -> FoldResult:
+    payload = json.loads(path.read_text())
+    missing = [k for k in FOLD_FIELDS if k not in payload]
+    if missing:
+        raise ValueError(f"missing fields {missing}")
+    history = None
+    if payload.get("has_history"):
+        with np.load(fold_history_path(folds_dir, payload["fold"])) as npz:
+            history = {k: npz[k] for k in npz.files}
+    return FoldResult(
+        fold=int(payload["fold"]),
+        score=float(payload["score"]),
+        selected=np.asarray(payload["selected"], dtype=np.int64),
+        importances=np.array(
+            [np.nan if v is None else v for v in payload["importances"]], dtype=float
+        ),
+        ranking=np.asarray(payload["ranking"], dtype=np.int64),
+        fit_time_s=float(payload["fit_time_s"]),
+        n_train=int(payload["n_train"]),
+        n_val=int(payload["n_val"]),
+        n_test=int(payload["n_test"]),
+        extra=dict(payload["extra"]),
+        val_score=np.nan if payload["val_score"] is None else float(payload["val_score"]),
+        wall_time_s=float(payload["wall_time_s"]),
+        history=history,
+        split_sha256=str(payload["split_sha256"]),
+    )
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)

@@ -1,0 +1,142 @@
+"""No lost work: fold files as folds end, resume=true, and kills that never say 'completed'."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from fir.foldstore import fold_json_path
+from fir.run import find_resumable, run
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+# Folds long enough (a few seconds each) to be killed in the middle of the second one.
+SLOW_FOLDS = (
+    "profile=tiny",
+    "dataset=xor",
+    "torch_threads=1",
+    "method.selector.max_batches=2000",
+    "method.selector.patience=100000",
+)
+
+
+def cfg(*overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=["profile=tiny", "verbose=0", *overrides])
+
+
+def fir_run(out: Path, *args: str) -> subprocess.Popen:
+    """``fir-run`` in its own process group; its output goes to ``<out>.log``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{out}.log", "a") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "fir.run", f"hydra.run.dir={out}", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def output(out: Path) -> str:
+    return Path(f"{out}.log").read_text()
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    sa, sb = (json.loads((d / "summary.json").read_text()) for d in (a, b))
+    assert sa["test"] == sb["test"] and sa["validation"] == sb["validation"]
+    assert sa["features"] == sb["features"]
+    fa, fb = (pd.read_csv(d / "features.csv") for d in (a, b))
+    pd.testing.assert_frame_equal(fa, fb)
+    cols = ["fold", "score", "selected", "val_score", "n_batches", "best_batch"]
+    pd.testing.assert_frame_equal(
+        pd.read_csv(a / "folds.csv")[cols], pd.read_csv(b / "folds.csv")[cols]
+    )
+
+
+def test_completed_run_is_not_run_again(tmp_path):
+    first = run(cfg("dataset=xor"), tmp_path)
+    stamp = (tmp_path / "summary.json").stat().st_mtime_ns
+    again = run(cfg("dataset=xor", "resume=true", "n_jobs=2"), tmp_path)  # n_jobs may differ
+    assert again == first
+    assert (tmp_path / "summary.json").stat().st_mtime_ns == stamp
+
+
+def test_resume_reruns_only_missing_folds_and_matches(tmp_path):
+    full, part = tmp_path / "full", tmp_path / "part"
+    run(cfg("dataset=regression"), full)
+    run(cfg("dataset=regression"), part)
+    fold_json_path(part / "folds", 1).unlink()
+    info = json.loads((part / "run.json").read_text())
+    (part / "run.json").write_text(json.dumps({**info, "status": "running"}))
+    (part / "summary.json").unlink()
+    run(cfg("dataset=regression", "resume=true"), part)
+    assert json.loads((part / "run.json").read_text())["resumed_folds"] == [0]
+    assert_same_results(full, part)
+
+
+def test_resume_refuses_a_different_config(tmp_path):
+    run(cfg("dataset=xor"), tmp_path)
+    with pytest.raises(ValueError, match=r"different config \(dataset.seed, .*, seed differ\)"):
+        run(cfg("dataset=xor", "seed=1", "resume=true"), tmp_path)
+
+
+def test_without_resume_old_fold_files_are_discarded(tmp_path):
+    run(cfg("dataset=xor"), tmp_path)
+    run(cfg("dataset=xor", "seed=1"), tmp_path)  # a fresh run in the same directory
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["resumed_folds"] == [] and info["config"]["seed"] == 1
+
+
+def test_resume_finds_the_newest_sibling_run_of_the_same_config(tmp_path):
+    base = tmp_path / "xor" / "dualnet" / "s5_seed0"
+    old, other, new = base / "2026-01-01_00-00-00", base / "2026-01-02", base / "2026-01-03"
+    run(cfg("dataset=xor"), old)
+    run(cfg("dataset=xor", "method.selector.max_batches=80"), other)
+    assert find_resumable(new, cfg("dataset=xor", "resume=true")) == old
+    assert find_resumable(old, cfg("dataset=xor", "seed=3")) == old  # holds a run: stays
+    assert find_resumable(new, cfg("dataset=xor", "seed=3")) == new  # nothing to resume
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> Path:
+    ref = tmp_path_factory.mktemp("resume") / "ref"
+    assert fir_run(ref, *SLOW_FOLDS).wait(timeout=300) == 0, output(ref)
+    return ref
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_killed_mid_fold_then_resumed_equals_an_uninterrupted_run(uninterrupted, tmp_path, sig):
+    ref, cut = uninterrupted, tmp_path / "cut"
+
+    proc = fir_run(cut, *SLOW_FOLDS)
+    deadline = time.monotonic() + 240
+    while not fold_json_path(cut / "folds", 0).is_file():
+        assert proc.poll() is None, output(cut)
+        assert time.monotonic() < deadline, "fold 0 never finished"
+        time.sleep(0.02)
+    time.sleep(0.3)  # into fold 1's training
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=60)
+    info = json.loads((cut / "run.json").read_text())
+    assert info["status"] == ("running" if sig == signal.SIGKILL else "interrupted")
+    assert not (cut / "summary.json").exists()
+    assert not fold_json_path(cut / "folds", 1).exists()
+
+    resumed = fir_run(cut, *SLOW_FOLDS, "resume=true")
+    assert resumed.wait(timeout=300) == 0, output(cut)
+    info = json.loads((cut / "run.json").read_text())
+    assert info["status"] == "completed" and info["resumed_folds"] == [0]
+    assert [f["fold"] for f in info["folds"]] == [0, 1]
+    assert_same_results(ref, cut)
+    np.testing.assert_array_equal(
+        np.load(ref / "folds" / "fold_01_history.npz")["operator_loss"],
+        np.load(cut / "folds" / "fold_01_history.npz")["operator_loss"],
+    )
