@@ -207,9 +207,10 @@ def cross_validate(
         outputs = (run_fold(dataset, splits[k], k, make_selector(k), estimator) for k in todo)
     else:
         threads = threads_per_job or max(1, (os.cpu_count() or 1) // n_jobs)
+        sinks = _log_sinks()
         outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
             delayed(_run_fold_in_worker)(
-                dataset, splits[k], k, make_selector(k), estimator, threads
+                dataset, splits[k], k, make_selector(k), estimator, threads, sinks
             )
             for k in todo
         )
@@ -228,7 +229,53 @@ def _run_fold_in_worker(
     selector: BaseEstimator,
     estimator: BaseEstimator | None,
     threads: int,
+    sinks: LogSinks | None = None,
 ) -> FoldResult:
-    """``run_fold`` in a worker process, with its torch thread count set first."""
+    """``run_fold`` in a worker process, with its torch thread count set and its ``fir`` log
+    records sent where the parent's go (console and ``fir-run.log``)."""
     torch.set_num_threads(threads)
-    return run_fold(dataset, split, fold, selector, estimator)
+    handlers = _attach_log_sinks(sinks, fold) if sinks else []
+    try:
+        return run_fold(dataset, split, fold, selector, estimator)
+    finally:
+        fir_log = logging.getLogger("fir")
+        for handler in handlers:
+            fir_log.removeHandler(handler)
+            handler.close()
+
+
+@dataclass(frozen=True)
+class LogSinks:
+    """Where the parent process logs (picklable): a level, a format and files; ``stderr``
+    also means the console."""
+
+    level: int
+    fmt: str | None
+    files: tuple[str, ...]
+    stream: bool
+
+
+def _log_sinks() -> LogSinks:
+    root = logging.getLogger()
+    files = tuple(h.baseFilename for h in root.handlers if isinstance(h, logging.FileHandler))
+    stream = any(
+        type(h) is logging.StreamHandler for h in root.handlers
+    )  # FileHandler subclasses StreamHandler
+    fmt = next((h.formatter._fmt for h in root.handlers if h.formatter), None)
+    return LogSinks(logging.getLogger("fir").getEffectiveLevel(), fmt, files, stream)
+
+
+def _attach_log_sinks(sinks: LogSinks, fold: int) -> list[logging.Handler]:
+    """Handlers on the worker's ``fir`` logger mirroring the parent's (a fresh loky worker has
+    no logging configured; a reused one has ours from the previous fold, removed after it)."""
+    fir_log = logging.getLogger("fir")
+    fir_log.setLevel(sinks.level)
+    fir_log.propagate = False
+    handlers: list[logging.Handler] = [logging.FileHandler(f) for f in sinks.files]
+    if sinks.stream:
+        handlers.append(logging.StreamHandler())
+    fmt = (sinks.fmt or "%(message)s").replace("%(message)s", f"[fold {fold + 1}] %(message)s")
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(fmt))
+        fir_log.addHandler(handler)
+    return handlers

@@ -1,6 +1,7 @@
 """fir-run end to end: in process on a tiny profile, as a subprocess, and as a multirun."""
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,19 @@ def test_cli_multirun_writes_one_directory_per_point(tmp_path):
 
 def test_folds_in_parallel_give_the_same_results(tiny_run, tmp_path):
     _, summary = tiny_run
-    parallel = run(tiny_cfg("dataset=xor", "n_jobs=2"), tmp_path)
+    root = logging.getLogger()
+    handler = logging.FileHandler(tmp_path / "parent.log")
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        parallel = run(tiny_cfg("dataset=xor", "n_jobs=2", "verbose=1"), tmp_path / "run")
+    finally:
+        root.setLevel(level)
+        root.removeHandler(handler)
+        handler.close()
     assert parallel["features"] == summary["features"]
     assert parallel["test"] == summary["test"]
+    # The workers' own log lines reach the parent's log file, tagged with their fold.
+    text = (tmp_path / "parent.log").read_text()
+    assert "[fold 1] fit done" in text and "[fold 2] fit done" in text
