@@ -1,8 +1,8 @@
 """Run directories -> one comparison table (CSV + Markdown).
 
-Runs are found by their ``run.json`` under a root and identified by what their ``run.json`` and
-``summary.json`` say, never by directory names. A run that did not complete, or whose contract
-files are missing or unreadable, is skipped and reported.
+Runs are found by their ``run.json`` or ``summary.json`` under a root and identified by what
+their ``run.json`` and ``summary.json`` say, never by directory names. A run that did not
+complete, or whose contract files are missing or unreadable, is skipped and reported.
 """
 
 from __future__ import annotations
@@ -35,23 +35,64 @@ class SkippedRun:
     reason: str
 
 
-def load_run(run_dir: Path) -> dict[str, Any]:
-    """One table row from a completed run directory; ValueError says what is wrong."""
+@dataclass
+class RunFiles:
+    """A completed run's contract files, read and checked (``features.csv`` is not read)."""
+
+    path: Path
+    info: dict[str, Any]  # run.json
+    summary: dict[str, Any]  # summary.json
+    folds: pd.DataFrame  # folds.csv
+
+
+SUMMARY_FIELDS = ("dataset", "method", "s", "seed", "metric", "n_folds", "test", "fit_time_s")
+TEST_FIELDS = ("mean", "std", "per_fold")
+
+
+def read_run(run_dir: Path) -> RunFiles:
+    """Read a run directory's ``run.json``, ``summary.json`` and ``folds.csv``.
+
+    Raises ValueError naming what is wrong: a missing or unreadable file, a status other than
+    ``completed``, or a summary field that is absent.
+    """
+    run_dir = Path(run_dir)
+    has_info = (run_dir / RUN_JSON).is_file()
+    info = _read_json(run_dir / RUN_JSON) if has_info else {}
+    if has_info and info.get("status") != "completed":
+        error = f" (error: {info['error']})" if info.get("error") else ""
+        raise ValueError(f"run.json status is {info.get('status')!r}, not 'completed'{error}")
     missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
+    summary = _read_json(run_dir / SUMMARY_JSON)
     try:
-        info = json.loads((run_dir / RUN_JSON).read_text())
-        summary = json.loads((run_dir / SUMMARY_JSON).read_text())
         folds = pd.read_csv(run_dir / FOLDS_CSV)
-    except (json.JSONDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"unreadable contract file: {exc}") from exc
-    if info.get("status") != "completed":
-        raise ValueError(f"run.json status is {info.get('status')!r}, not 'completed'")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"unreadable contract file {FOLDS_CSV}: {exc}") from exc
+    absent = [key for key in SUMMARY_FIELDS if key not in summary]
+    absent += [f"test.{key}" for key in TEST_FIELDS if key not in (summary.get("test") or {})]
+    if absent:
+        raise ValueError(f"{SUMMARY_JSON} lacks field(s) {', '.join(absent)}")
+    return RunFiles(run_dir, info, summary, folds)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; ValueError when it does not parse or is not an object."""
     try:
-        informative = summary.get("informative")
+        payload = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"unreadable contract file {path.name}: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise ValueError(f"unreadable contract file {path.name}: not a JSON object")
+    return payload
+
+
+def table_row(run: RunFiles) -> dict[str, Any]:
+    """One row of the comparison table (columns ``TABLE_COLUMNS``) from a run's files."""
+    summary, info, folds = run.summary, run.info, run.folds
+    try:
         found = None
-        if informative:
+        if summary.get("informative"):
             found = int((folds["tpr"] >= 1.0).sum())
         return {
             "dataset": summary["dataset"],
@@ -66,10 +107,22 @@ def load_run(run_dir: Path) -> dict[str, Any]:
             "informative_selected_folds": summary.get("informative_selected_folds"),
             "fit_time_mean_s": float(summary["fit_time_s"]["mean"]),
             "wall_time_s": float(info.get("wall_time_s", summary["wall_time_s"])),
-            "run_dir": str(run_dir),
+            "run_dir": str(run.path),
         }
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"summary.json lacks field {exc}") from exc
+
+
+def load_run(run_dir: Path) -> dict[str, Any]:
+    """One table row from a completed run directory; ValueError says what is wrong."""
+    return table_row(read_run(run_dir))
+
+
+def find_run_dirs(root: Path) -> list[Path]:
+    """Every directory under ``root`` (``root`` included) holding a ``run.json`` or a
+    ``summary.json``, sorted; the files, not the directory names, identify a run."""
+    found = {p.parent for name in (RUN_JSON, SUMMARY_JSON) for p in Path(root).rglob(name)}
+    return sorted(found)
 
 
 def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
@@ -82,12 +135,12 @@ def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
             "directory (e.g. outputs/multirun/<date>)."
         )
     rows, skipped = [], []
-    for run_json in sorted(root.rglob(RUN_JSON)):
+    for run_dir in find_run_dirs(root):
         try:
-            rows.append(load_run(run_json.parent))
+            rows.append(load_run(run_dir))
         except ValueError as exc:
-            skipped.append(SkippedRun(run_json.parent, str(exc)))
-            log.warning("skipping %s: %s", run_json.parent, exc)
+            skipped.append(SkippedRun(run_dir, str(exc)))
+            log.warning("skipping %s: %s", run_dir, exc)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     table = table.sort_values(["dataset", "s", "method", "seed"], kind="stable")
     return table.reset_index(drop=True), skipped

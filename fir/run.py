@@ -107,6 +107,9 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         "versions": _versions(),
         "git": _git_state(),
         "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "choices": _hydra_choices(),
     }
     write_json_atomic(out_dir / RUN_JSON, run_info)
     try:
@@ -342,6 +345,16 @@ def _finish(
     if error is not None:
         info["error"] = error
     write_json_atomic(out_dir / RUN_JSON, info)
+
+
+def _hydra_choices() -> dict[str, str | None]:
+    """The config group choices (dataset, method, profile, launcher, ...) when run by Hydra;
+    empty when ``run`` is called directly."""
+    if not HydraConfig.initialized():
+        return {}
+    return {
+        k: (None if v is None else str(v)) for k, v in HydraConfig.get().runtime.choices.items()
+    }
 
 
 def _versions() -> dict[str, str | None]:
