@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU}
@@ -54,6 +55,11 @@ def _reset_stack(stack: nn.Module, gen: torch.Generator) -> None:
                 nn.init.zeros_(layer.bias)
 
 
+def _rows(weight: torch.Tensor, index: torch.Tensor, sparse_grad: bool) -> torch.Tensor:
+    """``weight[index]``; with ``sparse_grad`` its gradient is a sparse tensor of those rows."""
+    return F.embedding(index, weight, sparse=True) if sparse_grad else weight[index]
+
+
 class MaskedInput(nn.Module):
     """The operator's first dense layer on the concatenated input ``[x * m, m]``.
 
@@ -65,6 +71,13 @@ class MaskedInput(nn.Module):
     * gathered: when every mask has exactly ``s`` ones at ``index`` ``(n_masks, s)``, only those
       ``s`` rows of each half are needed: ``x[:, index] @ W_x[index] + W_m[index].sum(0)``, so
       the cost follows ``s``, not ``d``. Both give the same values and gradients (tested).
+
+    With ``sparse_grad=True`` (gathered path only) the two halves get sparse gradients holding
+    just the gathered rows. Accumulated into an existing dense ``.grad`` (as in the training
+    loop, whose optimiser keeps one), they are added in place row by row, so the backward pass
+    also costs ``O(s)`` rather than allocating, filling and adding a dense ``(d, n_out)``
+    gradient; the accumulated values are the same bits (tested). ``torch.autograd.grad`` then
+    returns sparse tensors, so it is off by default.
     """
 
     def __init__(self, n_features: int, n_out: int) -> None:
@@ -82,16 +95,24 @@ class MaskedInput(nn.Module):
         nn.init.zeros_(self.bias)
 
     def forward(
-        self, x: torch.Tensor, masks: torch.Tensor, index: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        masks: torch.Tensor,
+        index: torch.Tensor | None = None,
+        *,
+        sparse_grad: bool = False,
     ) -> torch.Tensor:
         """``x`` (n, d), ``masks`` (n_masks, d) -> pre-activations (n, n_masks, n_out)."""
         if index is None:
+            if sparse_grad:
+                raise ValueError("sparse_grad=True needs the gathered path (an index).")
             xm = x[:, None, :] * masks[None, :, :]  # (n, n_masks, d)
             return xm @ self.weight_x + (masks @ self.weight_m + self.bias)  # (n, n_masks, n_out)
         # index: (n_masks, s), the positions of the ones of each (binary) mask.
         xs = x[:, index].transpose(0, 1)  # (n_masks, n, s)
-        wx = self.weight_x[index]  # (n_masks, s, n_out)
-        mask_term = self.weight_m[index].sum(dim=1) + self.bias  # (n_masks, n_out)
+        wx = _rows(self.weight_x, index, sparse_grad)  # (n_masks, s, n_out)
+        wm = _rows(self.weight_m, index, sparse_grad)  # (n_masks, s, n_out)
+        mask_term = wm.sum(dim=1) + self.bias  # (n_masks, n_out)
         return (torch.bmm(xs, wx) + mask_term[:, None, :]).transpose(0, 1)  # (n, n_masks, n_out)
 
 
@@ -128,10 +149,19 @@ class OperatorMLP(nn.Module):
         _reset_stack(self.rest, gen)
 
     def forward(
-        self, x: torch.Tensor, masks: torch.Tensor, index: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        masks: torch.Tensor,
+        index: torch.Tensor | None = None,
+        *,
+        sparse_grad: bool = False,
     ) -> torch.Tensor:
-        """``x`` (n, d), ``masks`` (n_masks, d) -> outputs (n, n_masks, n_outputs)."""
-        return self.rest(self.act(self.first(x, masks, index)))
+        """``x`` (n, d), ``masks`` (n_masks, d) -> outputs (n, n_masks, n_outputs).
+
+        ``index`` and ``sparse_grad`` select the first layer's gathered path (see
+        :class:`MaskedInput`).
+        """
+        return self.rest(self.act(self.first(x, masks, index, sparse_grad=sparse_grad)))
 
 
 class OperatorCNN(nn.Module):

@@ -7,10 +7,16 @@ batch in one forward pass. At the window's end the selector takes one step on th
 (mask, per-mask loss) pairs, ``m_best`` is read off them, and in Phase II the optimal-mask search
 gives the next ``m_opt``. Inside a window nothing leaves the device except the early-stopping
 check (once every ``val_period`` batches); the search synchronises a few times per window.
+
+With ``precision`` other than ``"32"`` the operator's and the selector's training forward passes
+run under :func:`torch.autocast`; weights, optimiser state, the losses and their reductions, the
+selector's targets, validation and the optimal-mask search stay in float32. ``"16-mixed"`` adds
+dynamic loss scaling (the rule of ``torch.amp.GradScaler``), needed for float16 gradients.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SELECTOR_LOSSES = ("squared", "absolute")
 LOSS_KINDS = ("binary", "multiclass", "regression")
+PRECISIONS = ("32", "bf16-mixed", "16-mixed")
 
 
 def random_rows(mask_batch_size: int, exploit_fraction: float) -> int:
@@ -53,6 +60,7 @@ class TrainConfig:
     selector_loss: str = "squared"
     selector_weights: tuple[float, float, float] = (10.0, 5.0, 1.0)
     gather: bool = False
+    precision: str = "32"
     log_every: int = 0
 
     @property
@@ -202,6 +210,63 @@ class _EarlyStopping:
             operator.load_state_dict(self.best_state)
 
 
+class _LossScaler:
+    """Dynamic loss scaling for float16 on a :class:`FlatOptimizer`'s flat gradient.
+
+    ``torch.amp.GradScaler``'s rule (it needs a ``torch.optim.Optimizer``): gradients of
+    ``loss * scale`` are checked for inf/NaN; if any, the step is skipped and the scale halved,
+    otherwise they are unscaled and applied, and the scale doubles after ``growth_interval``
+    clean steps in a row.
+    """
+
+    def __init__(self, init_scale: float = 2.0**16, growth_interval: int = 2000) -> None:
+        self.scale = init_scale
+        self.growth_interval = growth_interval
+        self.clean_steps = 0
+        self.skipped = 0
+
+    def step(self, loss: torch.Tensor, opt: FlatOptimizer) -> None:
+        opt.zero_grad()
+        (loss * self.scale).backward()
+        if not bool(torch.isfinite(opt.grad).all()):  # one synchronisation per step
+            self.scale, self.clean_steps = self.scale / 2, 0
+            self.skipped += 1
+            return
+        opt.grad.mul_(1.0 / self.scale)
+        opt.step()
+        self.clean_steps += 1
+        if self.clean_steps == self.growth_interval:
+            self.scale, self.clean_steps = self.scale * 2, 0
+
+
+class _Precision:
+    """Autocast and optimiser steps for one fit at ``precision`` (one of :data:`PRECISIONS`)."""
+
+    def __init__(self, precision: str, device: torch.device) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(
+                f"precision={precision!r} is not supported; choose one of {PRECISIONS}."
+            )
+        self.device_type = device.type
+        self.dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(precision)
+        fp16 = precision == "16-mixed"
+        self.scalers = {"operator": _LossScaler(), "selector": _LossScaler()} if fp16 else None
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def step(self, loss: torch.Tensor, opt: FlatOptimizer, net: str) -> None:
+        """Backward pass and optimiser step of ``net`` (``"operator"`` or ``"selector"``)."""
+        if self.scalers is not None:
+            self.scalers[net].step(loss, opt)
+            return
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
 def _window_masks(
     cfg: TrainConfig,
     n_features: int,
@@ -253,6 +318,11 @@ def train_dual_net(
     """
     X, y, X_val, y_val = data
     device, (n, d) = X.device, X.shape
+    amp = _Precision(cfg.precision, device)
+    # Sparse first-layer gradients make the gathered backward pass follow s, not d, on the CPU,
+    # where a dense (d, h) gradient costs fresh pages every step; a GPU's caching allocator and
+    # bandwidth make the dense one cheap, and keep its deterministic accumulation.
+    sparse_grad = device.type == "cpu"
     period, size = cfg.selector_period, cfg.mask_batch_size
     n_windows = -(-cfg.max_batches // period)
     weights2 = torch.ones(period, size, device=device)
@@ -292,12 +362,14 @@ def train_dual_net(
         n_done = n_steps
         for j in range(n_steps):
             t = t0 + j
-            out = operator(xw[j], masks[j], None if index is None else index[j])  # (B, M, o)
-            per_mask = row_losses(out, yw[j], kind).mean(0)  # (M,)
+            with amp.autocast():
+                if index is None:
+                    out = operator(xw[j], masks[j])  # (B, M, n_out)
+                else:
+                    out = operator(xw[j], masks[j], index[j], sparse_grad=sparse_grad)
+            per_mask = row_losses(out.float(), yw[j], kind).mean(0)  # (M,)
             loss = per_mask.mean()
-            operator_opt.zero_grad()
-            loss.backward()
-            operator_opt.step()
+            amp.step(loss, operator_opt, "operator")
             losses[j] = per_mask.detach()
             if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
                 row = _validate(operator, X_val, y_val, masks[j], kind, cfg)
@@ -313,13 +385,15 @@ def train_dual_net(
         # Phase II-A: one selector step on the window's pooled (mask, per-mask loss) pairs.
         weights = weights1 if m_opt is None else weights2
         selector.train()
-        pred = selector(masks[:n_done].reshape(-1, d))  # (n_done * size,)
+        with amp.autocast():
+            pred = selector(masks[:n_done].reshape(-1, d))  # (n_done * size,)
         sel_loss = selector_objective(
-            pred, losses[:n_done].reshape(-1), weights[:n_done].reshape(-1), cfg.selector_loss
+            pred.float(),
+            losses[:n_done].reshape(-1),
+            weights[:n_done].reshape(-1),
+            cfg.selector_loss,
         )
-        selector_opt.zero_grad()
-        sel_loss.backward()
-        selector_opt.step()
+        amp.step(sel_loss, selector_opt, "selector")
         sel_hist[window] = sel_loss.detach()
         sel_batch[window] = t0 + n_done - 1
         m_best = masks[:n_done].reshape(-1, d)[losses[:n_done].argmin()]
