@@ -19,7 +19,7 @@ import numpy as np
 
 from fir.data.base import Split
 from fir.evaluation import FoldResult
-from fir.reporting import atomic_write, json_default
+from fir.reporting import atomic_write, finite_or_none, json_default
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ def save_fold(folds_dir: Path, result: FoldResult, split_hash: str) -> Path:
         "fold": result.fold,
         "split_sha256": split_hash,
         "score": result.score,
-        "val_score": _none_if_nan(result.val_score),
+        "val_score": finite_or_none(result.val_score),
         "selected": [int(i) for i in result.selected],
-        "importances": [_none_if_nan(v) for v in np.asarray(result.importances, dtype=float)],
+        "importances": [finite_or_none(v) for v in np.asarray(result.importances, dtype=float)],
         "ranking": [int(r) for r in result.ranking],
         "fit_time_s": result.fit_time_s,
         "wall_time_s": result.wall_time_s,
@@ -143,7 +143,3 @@ def _read_fold(path: Path, folds_dir: Path) -> FoldResult:
         history=history,
         split_sha256=str(payload["split_sha256"]),
     )
-
-
-def _none_if_nan(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)

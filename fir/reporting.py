@@ -138,8 +138,8 @@ def summarise(
             "index": j,
             "name": dataset.feature_names[j],
             "selected_folds": int(sel[:, j].sum()),
-            "importance_mean": _finite_or_none(imp_mean[j]),
-            "importance_std": _finite_or_none(imp_std[j]),
+            "importance_mean": finite_or_none(imp_mean[j]),
+            "importance_std": finite_or_none(imp_std[j]),
         }
         for j in range(dataset.n_features)
     ]
@@ -156,9 +156,9 @@ def summarise(
             "per_fold": scores.tolist(),
         },
         "validation": {  # the same metric on each fold's validation part (null without one)
-            "mean": _finite_or_none(val_scores.mean()),
-            "std": _finite_or_none(val_scores.std()),
-            "per_fold": [_finite_or_none(v) for v in val_scores],
+            "mean": finite_or_none(val_scores.mean()),
+            "std": finite_or_none(val_scores.std()),
+            "per_fold": [finite_or_none(v) for v in val_scores],
         },
         "n_samples": dataset.n_samples,
         "n_features": dataset.n_features,
@@ -176,8 +176,9 @@ def summarise(
     }
 
 
-def _finite_or_none(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def finite_or_none(value: float | None) -> float | None:
+    """``value`` as a float, or None for None/NaN/inf (JSON has no NaN)."""
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def write_splits(path: Path, splits: list[Split]) -> None:
