@@ -118,6 +118,12 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     gather : {"auto", True, False}, default="auto"
         Compute the operator's first layer from the ``s`` selected columns of each mask (cost
         follows ``s``) rather than all ``d``; ``"auto"`` does so when ``4 s <= d`` (MLP only).
+    lazy_first_layer : bool, default=False
+        Update only the rows of the operator's first layer that the batch's masks select
+        (LazyAdam, as ``torch.optim.SparseAdam`` does), so that the optimiser step, like the
+        gathered forward and backward passes, costs ``O(s)`` rather than ``O(d)`` (MLP only).
+        The paper's optimiser updates every row (unselected rows keep moving by their decaying
+        momentum), so this changes results; it pays on wide data (``d`` in the thousands).
     precision : {"32", "bf16-mixed", "16-mixed"}, default="32"
         Arithmetic of the training forward passes. ``"bf16-mixed"`` and ``"16-mixed"`` run the
         operator's and the selector's training forward passes under ``torch.autocast`` in
@@ -205,6 +211,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         selector_loss: str = "squared",
         selector_weights: Sequence[float] = (10.0, 5.0, 1.0),
         gather: bool | str = "auto",
+        lazy_first_layer: bool = False,
         precision: str = "32",
         standardize_target: bool = True,
         device: str = "auto",
@@ -241,6 +248,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.selector_loss = selector_loss
         self.selector_weights = selector_weights
         self.gather = gather
+        self.lazy_first_layer = lazy_first_layer
         self.precision = precision
         self.standardize_target = standardize_target
         self.device = device
@@ -323,6 +331,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             selector_loss=self.selector_loss,
             selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
             gather=gather and self.operator == "mlp",
+            lazy_first_layer=bool(self.lazy_first_layer),
             precision=self.precision,
             log_every=1000 if self.verbose else 0,
         )
@@ -335,7 +344,12 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             to(y_val_enc, y_dtype),
         )
         operator_opt = FlatOptimizer(
-            operator.parameters(), self.operator_optimizer, self.operator_lr
+            operator.parameters(),
+            self.operator_optimizer,
+            self.operator_lr,
+            lazy=(operator.first.weight_x, operator.first.weight_m)  # type: ignore[union-attr]
+            if self.lazy_first_layer
+            else (),
         )
         selector_opt = FlatOptimizer(
             selector.parameters(), self.selector_optimizer, self.selector_lr
@@ -513,6 +527,16 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"gather=True needs operator='mlp' (got operator={self.operator!r}); the CNN "
                 "operator reads whole images. Use gather='auto' or False."
+            )
+        if self.lazy_first_layer and self.operator != "mlp":
+            raise ValueError(
+                f"lazy_first_layer=True needs operator='mlp' (got operator={self.operator!r}); "
+                "the CNN operator has no per-feature first layer. Set lazy_first_layer=false."
+            )
+        if self.lazy_first_layer and self.operator_optimizer == "sgd":
+            raise ValueError(
+                "lazy_first_layer=True needs operator_optimizer='adam' or 'nadam' (got 'sgd', "
+                "whose update of an untouched row is already zero). Set lazy_first_layer=false."
             )
         period = self.selector_period
         phase2 = -(-max(self.phase2_start, period) // period) * period

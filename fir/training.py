@@ -60,6 +60,7 @@ class TrainConfig:
     selector_loss: str = "squared"
     selector_weights: tuple[float, float, float] = (10.0, 5.0, 1.0)
     gather: bool = False
+    lazy_first_layer: bool = False
     precision: str = "32"
     log_every: int = 0
 
@@ -225,7 +226,7 @@ class _LossScaler:
         self.clean_steps = 0
         self.skipped = 0
 
-    def step(self, loss: torch.Tensor, opt: FlatOptimizer) -> None:
+    def step(self, loss: torch.Tensor, opt: FlatOptimizer, rows: torch.Tensor | None) -> None:
         opt.zero_grad()
         (loss * self.scale).backward()
         if not bool(torch.isfinite(opt.grad).all()):  # one synchronisation per step
@@ -233,7 +234,7 @@ class _LossScaler:
             self.skipped += 1
             return
         opt.grad.mul_(1.0 / self.scale)
-        opt.step()
+        opt.step(rows)
         self.clean_steps += 1
         if self.clean_steps == self.growth_interval:
             self.scale, self.clean_steps = self.scale * 2, 0
@@ -257,14 +258,17 @@ class _Precision:
             return contextlib.nullcontext()
         return torch.autocast(self.device_type, dtype=self.dtype)
 
-    def step(self, loss: torch.Tensor, opt: FlatOptimizer, net: str) -> None:
-        """Backward pass and optimiser step of ``net`` (``"operator"`` or ``"selector"``)."""
+    def step(
+        self, loss: torch.Tensor, opt: FlatOptimizer, net: str, rows: torch.Tensor | None = None
+    ) -> None:
+        """Backward pass and optimiser step of ``net`` (``"operator"`` or ``"selector"``);
+        ``rows``: the lazy rows to update (:meth:`FlatOptimizer.step`)."""
         if self.scalers is not None:
-            self.scalers[net].step(loss, opt)
+            self.scalers[net].step(loss, opt, rows)
             return
         opt.zero_grad()
         loss.backward()
-        opt.step()
+        opt.step(rows)
 
 
 def _window_masks(
@@ -369,7 +373,10 @@ def train_dual_net(
                     out = operator(xw[j], masks[j], index[j], sparse_grad=sparse_grad)
             per_mask = row_losses(out.float(), yw[j], kind).mean(0)  # (M,)
             loss = per_mask.mean()
-            amp.step(loss, operator_opt, "operator")
+            rows = None
+            if cfg.lazy_first_layer:  # the features some mask of this batch selects
+                rows = masks[j].any(0).nonzero().squeeze(1) if index is None else index[j].unique()
+            amp.step(loss, operator_opt, "operator", rows)
             losses[j] = per_mask.detach()
             if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
                 row = _validate(operator, X_val, y_val, masks[j], kind, cfg)

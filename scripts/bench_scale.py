@@ -2,10 +2,11 @@
 
 Times whole training batches of ``fir.training.train_dual_net`` (operator step, selector step
 every 8 batches, optimal-mask search and validation in Phase II: the real loop) at ``s = 50`` and
-``d = 1,000 ... 100,000``, with the operator's first layer gathered (its cost follows ``s``) and
-dense (follows ``d``). Synthetic classification data (n = 800, 5 classes, a few informative
-columns, the rest noise); the RNA-seq architecture of ``conf/dataset_method/rnaseq_dualnet.yaml``
-by default, or the XOR one (``--arch xor``).
+``d = 1,000 ... 100,000``, with the operator's first layer gathered (its forward and backward
+passes follow ``s``), gathered with the lazy first-layer update (``lazy_first_layer``: its
+optimiser step follows ``s`` too) and dense (follows ``d``). Synthetic classification data
+(n = 800, 5 classes, a few informative columns, the rest noise); the RNA-seq architecture of
+``conf/dataset_method/rnaseq_dualnet.yaml`` by default, or the XOR one (``--arch xor``).
 
 Each repetition builds fresh nets, runs a warm-up window (not timed), then times one Phase I
 window and two Phase II windows (24 batches). Repetitions go round-robin over the
@@ -16,6 +17,7 @@ the median and the minimum over repetitions.
     python scripts/bench_scale.py --device cuda --precision bf16-mixed
     python scripts/bench_scale.py --profile                  # + where the time goes (profiler)
     python scripts/bench_scale.py --rnaseq                   # estimate (and maybe run) RNA-seq
+    python scripts/bench_scale.py --rnaseq --lazy            # the same with lazy_first_layer
 """
 
 from __future__ import annotations
@@ -86,7 +88,15 @@ def make_data(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class Config:
     d: int
-    mode: str  # "gathered" or "dense"
+    mode: str  # "gathered", "lazy" (gathered + lazy first-layer update) or "dense"
+
+    @property
+    def gather(self) -> bool:
+        return self.mode != "dense"
+
+    @property
+    def lazy(self) -> bool:
+        return self.mode == "lazy"
 
 
 def build(cfg: Config, params: dict, data, device: torch.device, seed: int):
@@ -105,7 +115,10 @@ def build(cfg: Config, params: dict, data, device: torch.device, seed: int):
     operator.reset_parameters(gen)
     selector.reset_parameters(gen)
     op_opt = FlatOptimizer(
-        operator.parameters(), params["operator_optimizer"], params["operator_lr"]
+        operator.parameters(),
+        params["operator_optimizer"],
+        params["operator_lr"],
+        lazy=(operator.first.weight_x, operator.first.weight_m) if cfg.lazy else (),
     )
     sel_opt = FlatOptimizer(
         selector.parameters(), params["selector_optimizer"], params["selector_lr"]
@@ -122,7 +135,7 @@ def build(cfg: Config, params: dict, data, device: torch.device, seed: int):
     return operator, selector, op_opt, sel_opt, tensors, gen
 
 
-def train_config(params: dict, s: int, gather: bool, precision: str, phase1: int, total: int):
+def train_config(cfg: Config, params: dict, s: int, precision: str, phase1: int, total: int):
     period = params["selector_period"]
     return TrainConfig(
         s=s,
@@ -130,7 +143,8 @@ def train_config(params: dict, s: int, gather: bool, precision: str, phase1: int
         selector_weights=tuple(float(w) for w in params["selector_weights"]),
         phase2_start=phase1 * period,
         max_batches=total * period,
-        gather=gather,
+        gather=cfg.gather,
+        lazy_first_layer=cfg.lazy,
         precision=precision,
     )
 
@@ -138,12 +152,11 @@ def train_config(params: dict, s: int, gather: bool, precision: str, phase1: int
 def time_once(cfg: Config, args, params: dict, data, device, seed: int) -> tuple[float, float]:
     """(ms per batch of the timed windows, ms per batch of the warm-up window)."""
     operator, selector, op_opt, sel_opt, tensors, gen = build(cfg, params, data, device, seed)
-    gather = cfg.mode == "gathered"
-    warm = train_config(params, args.s, gather, args.precision, 10**9, 1)
+    warm = train_config(cfg, params, args.s, args.precision, 10**9, 1)
     hist = train_dual_net(operator, selector, op_opt, sel_opt, tensors, "multiclass", warm, gen)
     warm_ms = 1e3 * hist.fit_time_s / hist.n_batches
     timed = train_config(
-        params, args.s, gather, args.precision, PHASE1_WINDOWS, PHASE1_WINDOWS + PHASE2_WINDOWS
+        cfg, params, args.s, args.precision, PHASE1_WINDOWS, PHASE1_WINDOWS + PHASE2_WINDOWS
     )
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -323,14 +336,13 @@ def profile_one(cfg: Config, args, params: dict, data, device) -> list[tuple[str
     """ms per batch spent in each labelled part of the real loop, under torch.profiler."""
     operator, selector, op_opt, sel_opt, tensors, gen = build(cfg, params, data, device, 0)
     objs = {"op_opt": op_opt, "sel_opt": sel_opt, "operator": operator, "selector": selector}
-    gather = cfg.mode == "gathered"
-    warm = train_config(params, args.s, gather, args.precision, 10**9, 1)
+    warm = train_config(cfg, params, args.s, args.precision, 10**9, 1)
     train_dual_net(operator, selector, op_opt, sel_opt, tensors, "multiclass", warm, gen)
     for label, (obj, name) in LABELS.items():
         setattr(objs[obj], name, _labelled(getattr(objs[obj], name), label))
     search = _labelled(fir.training.optimal_mask, "optimal-mask search (dense selector)")
     windows = (PHASE1_WINDOWS, PHASE1_WINDOWS + PHASE2_WINDOWS)
-    timed = train_config(params, args.s, gather, args.precision, *windows)
+    timed = train_config(cfg, params, args.s, args.precision, *windows)
     with ExitStack() as stack:
         stack.enter_context(mock.patch.object(fir.training, "optimal_mask", search))
         prof = stack.enter_context(torch.profiler.profile(activities=_activities(device)))
@@ -362,11 +374,13 @@ def _activities(device: torch.device) -> list:
 def write_profile(args, params, device, tag: str, lines: list[str]) -> None:
     dims = sorted(set(args.dims))
     data = make_data(N_SAMPLES, max(dims), seed=0)
-    md = [f"# Where the time goes, gathered first layer ({tag})", "", *lines, ""]
+    mode = "lazy" if args.lazy else "gathered"
+    what = "gathered first layer" + (", lazy update" if args.lazy else "")
+    md = [f"# Where the time goes, {what} ({tag})", "", *lines, ""]
     md.append("CPU time per batch under torch.profiler (labels nest: the optimiser steps and "
               "forwards are outside the backward passes; profiling adds overhead).")  # fmt: skip
     for d in dims:
-        parts = profile_one(Config(d, "gathered"), args, params, data, device)
+        parts = profile_one(Config(d, mode), args, params, data, device)
         md += ["", f"## d = {d:,}", "", "| part | ms per batch |", "|---|---|"]
         md += [f"| {name} | {ms:.2f} |" for name, ms in parts]
         gc.collect()
@@ -380,14 +394,14 @@ def phase_rates(args, params: dict, data, device) -> tuple[list[float], list[flo
     """ms per batch of Phase I and of Phase II at the RNA-seq shape, ``args.reps`` times each:
     Phase II from a run of one Phase I and two Phase II windows, less its Phase I part."""
     p1, p2 = [], []
-    cfg = Config(RNASEQ_SHAPE[1], "gathered")
+    cfg = Config(RNASEQ_SHAPE[1], "lazy" if args.lazy else "gathered")
     period = params["selector_period"]
     for rep in range(args.reps):
         operator, selector, op_opt, sel_opt, tensors, gen = build(cfg, params, data, device, rep)
         nets = (operator, selector, op_opt, sel_opt, tensors, "multiclass")
         runs = {}
         for name, phase1, total in (("warm", 10**9, 1), ("p1", 10**9, 2), ("mix", 1, 3)):
-            tc = train_config(params, RNASEQ_S, True, args.precision, phase1, total)
+            tc = train_config(cfg, params, RNASEQ_S, args.precision, phase1, total)
             runs[name] = train_dual_net(*nets, tc, gen)
         ms1 = 1e3 * runs["p1"].fit_time_s / runs["p1"].n_batches
         mix = runs["mix"]
@@ -401,7 +415,7 @@ def phase_rates(args, params: dict, data, device) -> tuple[list[float], list[flo
 
 def rnaseq(args, device: torch.device, tag: str, lines: list[str]) -> None:
     """Estimate 5 folds of RNA-seq at the paper's budgets; run them if under --max-minutes."""
-    params = method_params("rnaseq")
+    params = {**method_params("rnaseq"), "lazy_first_layer": args.lazy}
     X, y = make_data(*RNASEQ_SHAPE, seed=1)
     p1, p2 = phase_rates(args, params, (X, y), device)
     ms1, ms2 = statistics.median(p1), statistics.median(p2)
@@ -411,7 +425,8 @@ def rnaseq(args, device: torch.device, tag: str, lines: list[str]) -> None:
     md = [f"# RNA-seq-shaped dual-net: {N_FOLDS} folds at the paper's budgets ({tag})", "", *lines]
     md += [
         f"- data: generated, {RNASEQ_SHAPE[0]} x {RNASEQ_SHAPE[1]:,}, {N_CLASSES} classes, "
-        f"{N_INFORMATIVE} informative columns; s = {RNASEQ_S}; gathered first layer",
+        f"{N_INFORMATIVE} informative columns; s = {RNASEQ_S}; gathered first layer"
+        + (", lazy update (lazy_first_layer=true)" if args.lazy else ""),
         f"- budgets (conf/dataset_method/rnaseq_dualnet.yaml + method defaults): Phase I "
         f"{phase1:,} batches, then Phase II until patience {params['patience']} or "
         f"max_batches {params['max_batches']:,}",
@@ -469,7 +484,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--dims", type=int, nargs="+", default=[1000, 5000, 20000, 100000])
     parser.add_argument("--s", type=int, default=50)
     parser.add_argument(
-        "--modes", nargs="+", choices=["gathered", "dense"], default=["gathered", "dense"]
+        "--modes",
+        nargs="+",
+        choices=["gathered", "lazy", "dense"],
+        default=["gathered", "lazy", "dense"],
+    )
+    parser.add_argument(
+        "--lazy",
+        action="store_true",
+        help="--profile and --rnaseq: with the lazy first-layer update (lazy_first_layer)",
     )
     parser.add_argument("--precision", choices=fir.training.PRECISIONS, default="32")
     parser.add_argument("--reps", type=int, default=5, help="repetitions per configuration")
@@ -510,6 +533,8 @@ def output_tag(args: argparse.Namespace, device: torch.device) -> str:
         parts.append(args.precision)
     if args.threads != 1:
         parts.append(f"{args.threads}threads")
+    if args.lazy and (args.profile or args.rnaseq):
+        parts.append("lazy")
     return "_".join(parts)
 
 

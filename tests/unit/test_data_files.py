@@ -110,6 +110,25 @@ def test_rnaseq_drops_constant_genes_and_standardises(tmp_path):
     assert kept.X.shape == (40, 12)
 
 
+def test_rnaseq_standin_script_writes_a_loadable_archive(tmp_path, monkeypatch):
+    """scripts/make_rnaseq_standin.py (timing runs without the real data), at a small shape."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "make_rnaseq_standin.py"
+    spec = importlib.util.spec_from_file_location("make_rnaseq_standin", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "SHAPE", (200, 400))
+    script.main([str(tmp_path), "--informative", "5"])
+    ds = load_rnaseq(tmp_path, verify=False)
+    assert ds.X.shape == (200, 400 - script.N_CONSTANT)
+    assert ds.provenance["n_constant_dropped"] == script.N_CONSTANT
+    assert ds.feature_names[:5] == [f"gene_{j}" for j in range(5)]
+    # the informative genes separate the classes; a noise gene does not
+    means = pd.DataFrame(ds.X[:, :6]).groupby(ds.y).mean()
+    assert means.iloc[:, :5].std().min() > 2 * means.iloc[:, 5].std()
+
+
 def test_rnaseq_refuses_an_unknown_archive(tmp_path):
     write_rnaseq(tmp_path / "rna-seq" / ARCHIVE.name)
     with pytest.raises(ValueError, match=r"sha256.*dataset\.verify=false"):

@@ -84,6 +84,114 @@ def test_sparse_grad_needs_the_gathered_path():
         op(torch.randn(3, 6), masks, sparse_grad=True)
 
 
+def _lazy_run(name: str, rows_of, steps: int = 6, d: int = 40, s: int = 3, eps: float = 1e-7):
+    """Train an operator ``steps`` steps on gathered masks with a lazy first layer, passing
+    ``rows_of(index)`` as the rows to update; returns (operator, optimizer, indices used)."""
+    op = _operator(d, seed=3)
+    opt = FlatOptimizer(
+        op.parameters(), name, lr=0.01, eps=eps, lazy=[op.first.weight_x, op.first.weight_m]
+    )
+    g = torch.Generator().manual_seed(4)
+    used = []
+    for _ in range(steps):
+        masks = random_masks(5, d, s, g, CPU)
+        index = mask_index(masks, s)
+        opt.zero_grad()
+        op(torch.randn(6, d, generator=g), masks, index, sparse_grad=True).square().sum().backward()
+        opt.step(rows_of(index))
+        used.append(index)
+    return op, opt, used
+
+
+@pytest.mark.parametrize("name", ["adam", "nadam"])
+def test_lazy_step_over_every_row_is_the_dense_step(name):
+    """Updating all rows lazily is the dense update, bit for bit (same arithmetic, gathered)."""
+    every = lambda index: torch.arange(40)  # noqa: E731
+    lazy_op, _, _ = _lazy_run(name, every)
+    dense_op, _, _ = _lazy_run(name, lambda index: None)
+    for a, b in zip(lazy_op.state_dict().values(), dense_op.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_lazy_adam_is_sparse_adam_on_the_touched_rows():
+    """Lazy rows follow torch.optim.SparseAdam (the reference LazyAdam); untouched rows and
+    their moments never change; the other parameters get the dense update. (SparseAdam adds
+    eps before the bias correction, Adam after it: a tiny eps makes that difference vanish.)"""
+    op, opt, used = _lazy_run("adam", lambda index: index.unique(), eps=1e-10)
+    ref = _operator(40, seed=3)
+    w0 = {k: v.clone() for k, v in ref.state_dict().items()}
+    emb = [ref.first.weight_x, ref.first.weight_m]
+    sparse = torch.optim.SparseAdam(emb, lr=0.01, eps=1e-10)
+    rest = [p for p in ref.parameters() if all(p is not e for e in emb)]
+    dense = torch.optim.Adam(rest, lr=0.01, eps=1e-10)
+    g = torch.Generator().manual_seed(4)
+    for _ in range(6):
+        masks = random_masks(5, 40, 3, g, CPU)
+        for o in (sparse, dense):
+            o.zero_grad(set_to_none=True)
+        x = torch.randn(6, 40, generator=g)
+        ref(x, masks, mask_index(masks, 3), sparse_grad=True).square().sum().backward()
+        sparse.step()
+        dense.step()
+    for key, value in ref.state_dict().items():
+        assert torch.allclose(op.state_dict()[key], value, atol=1e-6), key
+    touched = torch.unique(torch.cat([i.flatten() for i in used]))
+    untouched = torch.ones(40, dtype=torch.bool)
+    untouched[touched] = False
+    assert untouched.any()  # the test means something: some rows were never selected
+    for key in ("first.weight_x", "first.weight_m"):
+        assert torch.equal(op.state_dict()[key][untouched], w0[key][untouched])
+        assert not torch.equal(op.state_dict()[key][touched], w0[key][touched])
+    n = 40 * op.first.weight_x.shape[1]
+    for moment in (opt.exp_avg, opt.exp_avg_sq):
+        assert torch.all(moment[:n].view(40, -1)[untouched] == 0)
+    assert torch.all(opt.grad[: 2 * n] == 0)  # the lazy step cleared the rows it read ...
+    assert opt.grad[2 * n :].abs().sum() > 0  # ... the dense part's gradient is left
+    opt.zero_grad()
+    assert torch.all(opt.grad == 0)  # so zero_grad clears only the dense part
+
+
+def _two_feature_problem():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 30)).astype(np.float32)
+    return X, (X[:, 0] + X[:, 1] > 0).astype(int)
+
+
+def _fit(lazy: bool, max_batches: int):
+    from fir import DualNetSelector
+
+    kw = dict(
+        n_features_to_select=2,
+        phase2_start=max_batches // 3,
+        max_batches=max_batches,
+        patience=10_000,
+        operator_hidden=(16, 8),
+        selector_hidden=(16, 8),
+        random_state=0,
+    )
+    return DualNetSelector(lazy_first_layer=lazy, **kw).fit(*_two_feature_problem())
+
+
+def test_lazy_first_layer_is_deterministic_and_not_the_dense_update():
+    lazy, again, dense = _fit(True, 300), _fit(True, 300), _fit(False, 300)
+    np.testing.assert_array_equal(lazy.feature_importances_, again.feature_importances_)
+    assert not np.array_equal(lazy.feature_importances_, dense.feature_importances_)
+    X, y = _two_feature_problem()
+    from fir import DualNetSelector
+
+    with pytest.raises(ValueError, match="lazy_first_layer=True needs operator='mlp'"):
+        DualNetSelector(lazy_first_layer=True, operator="cnn", image_shape=(5, 6)).fit(X, y)
+    with pytest.raises(ValueError, match="lazy_first_layer=True needs operator_optimizer"):
+        DualNetSelector(lazy_first_layer=True, operator_optimizer="sgd").fit(X, y)
+
+
+@pytest.mark.slow
+def test_lazy_first_layer_finds_the_relevant_features():
+    lazy, dense = _fit(True, 2400), _fit(False, 2400)
+    assert set(lazy.get_support(indices=True)) == {0, 1}
+    assert set(dense.get_support(indices=True)) == {0, 1}
+
+
 @pytest.fixture(scope="module")
 def bench():
     """scripts/bench_scale.py as a module (scripts/ is not a package)."""
@@ -136,12 +244,14 @@ def test_bench_grid_writes_its_tables_and_plot(bench, tmp_path):
     with open(tmp_path / "bench_scale_cpu_xor.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["d"], r["mode"]) for r in rows] == [
-        ("40", "gathered"), ("40", "dense"), ("80", "gathered"), ("80", "dense"),
+        ("40", "gathered"), ("40", "lazy"), ("40", "dense"),
+        ("80", "gathered"), ("80", "lazy"), ("80", "dense"),
     ]  # fmt: skip
     assert all(r["status"] == "ok" and float(r["ms_median"]) > 0 for r in rows)
     assert all(float(r["ms_min"]) <= float(r["ms_median"]) for r in rows)
     assert rows[0]["ratio_to_d1000"] == "1.0" and rows[0]["dense_over_gathered"] == ""
-    assert float(rows[3]["dense_over_gathered"]) > 0
+    assert rows[1]["dense_over_gathered"] == ""
+    assert float(rows[5]["dense_over_gathered"]) > 0
     md = (tmp_path / "bench_scale_cpu_xor.md").read_text()
     assert "torch threads: 1" in md and "--dims 40 80" in md
     assert (tmp_path / "bench_scale_cpu_xor.png").stat().st_size > 0
