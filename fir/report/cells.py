@@ -6,11 +6,16 @@ as in ``summary.json``), and every run stays listed. Resolved configs that diffe
 pooled runs (beyond seeds, devices and verbosity) are named on the cell. Runs made with another
 Hydra ``profile`` (e.g. ``tiny``: other budgets) are never pooled with the others: the profile is
 part of a cell's key and shown beside the method name.
+
+A run that *repeats* another of its cell (the same seed, the same split hashes, and the same
+per-fold scores, selections and importances: e.g. a learning-curve preset re-running a figure's
+point with only its validation logging changed) is counted once: it is kept aside in
+``Cell.repeats``, listed, and its fold histories may stand in for the kept run's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,6 +39,7 @@ class Cell:
     s: int
     profile: str | None
     runs: list[RunRecord]
+    repeats: list[tuple[RunRecord, RunRecord]] = field(default_factory=list)  # (repeat, of)
 
     @property
     def label(self) -> str:
@@ -149,9 +155,28 @@ def group_cells(records: list[RunRecord]) -> dict[tuple[str, str, int, str | Non
     cells: dict[tuple[str, str, int, str | None], Cell] = {}
     for record in sorted(records, key=lambda r: (r.seed, str(r.path))):
         key = (record.dataset, record.method, record.s, record.profile)
-        cells.setdefault(key, Cell(*key, runs=[])).runs.append(record)
+        cell = cells.setdefault(key, Cell(*key, runs=[]))
+        original = next((r for r in cell.runs if repeats(record, r)), None)
+        if original is None:
+            cell.runs.append(record)
+        else:
+            cell.repeats.append((record, original))
     order = sorted(cells, key=lambda k: (k[0], k[2], k[1], k[3] or ""))
     return {key: cells[key] for key in order}
+
+
+def repeats(run: RunRecord, other: RunRecord) -> bool:
+    """Whether ``run`` repeats ``other``: the same seed and split hashes (recorded), and the
+    same per-fold scores, selections and importances."""
+    split = run.info.get("split_sha256")
+    return (
+        split is not None
+        and split == other.info.get("split_sha256")
+        and run.seed == other.seed
+        and np.array_equal(run.scores, other.scores, equal_nan=True)
+        and np.array_equal(run.selected, other.selected)
+        and np.array_equal(run.importances, other.importances, equal_nan=True)
+    )
 
 
 def mean_std(values: np.ndarray) -> tuple[float, float]:

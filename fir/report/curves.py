@@ -58,15 +58,30 @@ class Curve:
 
 
 def read_histories(cell: Cell) -> tuple[list[dict[str, np.ndarray]], list[str]]:
-    """The histories of every fold of every run in ``cell``, and a note per unreadable file."""
+    """The histories of every fold of every run in ``cell``, and a note per unreadable file.
+
+    A run's repeats (``Cell.repeats``: the same training) may stand in for it fold by fold: the
+    first readable history that recorded the all-mask validation loss is taken, else the
+    first readable one, so a repeat made for its learning curves is not wasted.
+    """
     histories, notes = [], []
     for run in cell.runs:
-        for fold, path in sorted(run.history_paths.items()):
-            try:
-                histories.append(_read_history(path))
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-                notes.append(f"{path}: unreadable history ({exc}); fold {fold} left out")
-                log.warning("%s", notes[-1])
+        sources = [run, *(r for r, of in cell.repeats if of is run)]
+        folds = sorted({fold for source in sources for fold in source.history_paths})
+        for fold in folds:
+            readable, errors = [], []
+            for path in (src.history_paths[fold] for src in sources if fold in src.history_paths):
+                try:
+                    readable.append(_read_history(path))
+                except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+                    errors.append(f"{path}: unreadable history ({exc})")
+            fate = f"fold {fold} left out" if not readable else "a repeat's copy used"
+            notes += [f"{error}; {fate}" for error in errors]
+            for note in notes[len(notes) - len(errors) :]:
+                log.warning("%s", note)
+            if readable:
+                full = [h for h in readable if np.isfinite(h["val_loss"]).any()]
+                histories.append((full or readable)[0])
     return histories, notes
 
 

@@ -43,7 +43,12 @@ class Context:
             key = (cell.dataset, cell.method, cell.s)
             if cell.profile in wanted:
                 if key in index:  # profile "default" and not recorded: pool them openly
-                    index[key] = Cell(*key, None, runs=index[key].runs + cell.runs)
+                    index[key] = Cell(
+                        *key,
+                        None,
+                        runs=index[key].runs + cell.runs,
+                        repeats=index[key].repeats + cell.repeats,
+                    )
                 else:
                     index[key] = cell
             else:
@@ -267,6 +272,11 @@ def _row(
     profile at the keys of these cells and at ``also``; not yet judged."""
     cells = [cell, *(others or [])]
     runs = [_run_line(r, ctx.root) for c in cells for r in c.runs]
+    runs += [
+        f"repeat of {_relative(of.path, ctx.root)}, counted once: {_run_line(r, ctx.root)}"
+        for c in cells
+        for r, of in c.repeats
+    ]
     keys = list(dict.fromkeys([(c.dataset, c.method, c.s) for c in cells] + (also or [])))
     excluded = _excluded_runs(ctx, keys)
     notes = []
@@ -278,6 +288,11 @@ def _row(
     differing = cell.config_differences()
     if differing:
         notes.append(f"pooled runs differ in {', '.join(differing)}")
+    if cell.repeats:
+        notes.append(
+            f"{len(cell.repeats)} run(s) repeat a listed run (same seed, splits and results) "
+            "and are counted once"
+        )
     if excluded:
         notes.append(f"{len(excluded)} run(s) with other budgets left out (profile)")
     return Verdict(
@@ -297,12 +312,16 @@ def _excluded_runs(ctx: Context, keys: list[tuple[str, str, int]]) -> list[str]:
     ]
 
 
-def _run_line(record: RunRecord, root: Path) -> str:
+def _relative(path: Path, root: Path) -> Path:
     try:
-        path = record.path.relative_to(root)
+        return path.relative_to(root)
     except ValueError:
-        path = record.path
+        return path
+
+
+def _run_line(record: RunRecord, root: Path) -> str:
     mean, std = float(record.scores.mean()), float(record.scores.std())
+    path = _relative(record.path, root)
     return f"{path} ({record.method}, seed {record.seed}: {format_mean_std(mean, std)})"
 
 

@@ -341,6 +341,62 @@ def test_figure_vi_from_image_runs_at_two_values_of_s(tmp_path):
     assert "Figure VI" not in [paper for paper, _ in report.figures_skipped]
 
 
+def _set_split(run: Path, split: str | None) -> None:
+    info = json.loads((run / "run.json").read_text())
+    info["split_sha256"] = split
+    (run / "run.json").write_text(json.dumps(info))
+
+
+def test_a_repeated_run_is_counted_once(tmp_path):
+    """Two runs with the same seed, splits and results (a learning-curve preset re-running a
+    figure's point with val_masks=all) pool as one run; the repeat is listed and its
+    all-mask validation history is the one drawn. A different seed, or an unrecorded split,
+    is pooled as before."""
+    xor = {"dataset": "xor", "method": "dualnet", "s": 5, "names": XOR_NAMES,
+           "informative": [0, 1, 2], "selected": [[0, 1, 2, 3, 4], [0, 1, 3, 4, 5]],
+           "importances": XOR_DUALNET_IMP}  # fmt: skip
+    runs = tmp_path / "runs"
+    first = make_run(runs, "fig2/xor", scores=[0.6, 0.5], **xor)
+    again = make_run(runs, "learning_curves/xor", scores=[0.6, 0.5], **xor)
+    other = make_run(runs, "seed1/xor", scores=[0.6, 0.5], seed=1, **xor)
+    for run in (first, again, other):
+        _set_split(run, "ab" * 32)
+        for fold in (0, 1):
+            write_history(run, fold, n_batches=64, phase2_start=32)
+    with np.load(again / "folds" / "fold_01_history.npz") as npz:  # all-mask validation here
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["val_loss"] = np.full_like(arrays["val_loss"], 0.25)
+    np.savez(again / "folds" / "fold_01_history.npz", **arrays)
+
+    from fir.report.cells import group_cells
+    from fir.report.curves import read_histories
+    from fir.report.runs import load_runs
+
+    records = load_runs(runs)[0]
+    (cell,) = group_cells(records).values()
+    assert [r.path.parent.name for r in cell.runs] == ["fig2", "seed1"]
+    assert [(r.path.parent.name, of.path.parent.name) for r, of in cell.repeats] == [
+        ("learning_curves", "fig2")
+    ]
+    assert cell.n_folds == 4
+    histories, notes = read_histories(cell)
+    assert len(histories) == 4 and not notes
+    assert np.isfinite(histories[1]["val_loss"]).all()  # the repeat's fold 1 stands in
+    assert np.isnan(histories[0]["val_loss"]).all()
+
+    report = build_report(runs, tmp_path / "out")
+    row = _row(_verdicts(report)[lambda f: f["claim (paper)"].str.startswith("xor: the rel")],
+               dataset="xor")  # fmt: skip
+    assert "1 run(s) repeat a listed run (same seed, splits and results)" in row["note"]
+    assert "repeat of fig2/xor, counted once: learning_curves/xor" in row["runs"]
+    assert row["ours (mean ± std over folds)"].startswith("2/4 folds")  # not 3/6
+    # without recorded splits nothing is taken for a repeat
+    _set_split(first, None)
+    _set_split(again, None)
+    (cell,) = group_cells(load_runs(runs)[0]).values()
+    assert len(cell.runs) == 3 and not cell.repeats
+
+
 def test_cli_exit_codes(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
