@@ -123,7 +123,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         (LazyAdam, as ``torch.optim.SparseAdam`` does), so that the optimiser step, like the
         gathered forward and backward passes, costs ``O(s)`` rather than ``O(d)`` (MLP only).
         The paper's optimiser updates every row (unselected rows keep moving by their decaying
-        momentum), so this changes results; it pays on wide data (``d`` in the thousands).
+        momentum), so this changes results; it pays on wide data (``d`` in the thousands). On
+        a GPU, finding a batch's rows (``unique``) synchronises once per step.
     precision : {"32", "bf16-mixed", "16-mixed"}, default="32"
         Arithmetic of the training forward passes. ``"bf16-mixed"`` and ``"16-mixed"`` run the
         operator's and the selector's training forward passes under ``torch.autocast`` in

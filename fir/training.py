@@ -226,7 +226,9 @@ class _LossScaler:
         self.clean_steps = 0
         self.skipped = 0
 
-    def step(self, loss: torch.Tensor, opt: FlatOptimizer, rows: torch.Tensor | None) -> None:
+    def step(
+        self, loss: torch.Tensor, opt: FlatOptimizer, rows: torch.Tensor | None = None
+    ) -> None:
         opt.zero_grad()
         (loss * self.scale).backward()
         if not bool(torch.isfinite(opt.grad).all()):  # one synchronisation per step
