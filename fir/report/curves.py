@@ -76,9 +76,9 @@ def read_histories(cell: Cell) -> tuple[list[dict[str, np.ndarray]], list[str]]:
                 except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                     errors.append(f"{path}: unreadable history ({exc})")
             fate = f"fold {fold} left out" if not readable else "a repeat's copy used"
-            notes += [f"{error}; {fate}" for error in errors]
-            for note in notes[len(notes) - len(errors) :]:
-                log.warning("%s", note)
+            for error in errors:
+                notes.append(f"{error}; {fate}")
+                log.warning("%s", notes[-1])
             if readable:
                 full = [h for h in readable if np.isfinite(h["val_loss"]).any()]
                 histories.append((full or readable)[0])
