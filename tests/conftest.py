@@ -27,4 +27,10 @@ def shared_data_dir() -> Path:
     return path
 
 
+# A DualNetSelector small enough for unit tests (a fit takes well under a second on a CPU).
+TINY_DUALNET = dict(
+    operator_hidden=(8,), selector_hidden=(8,), batch_size=16, mask_batch_size=8,
+    phase2_start=16, max_batches=48, patience=16, final_search_steps=2, device="cpu",
+)  # fmt: skip
+
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -8,12 +8,9 @@ from fir import DualNetSelector
 from fir.data.synthetic import load_xor
 from fir.optim import FlatOptimizer
 from fir.training import PRECISIONS, _LossScaler, _Precision
+from tests.conftest import TINY_DUALNET
 
-TINY = dict(
-    operator_hidden=(8,), selector_hidden=(8,), batch_size=16, mask_batch_size=8,
-    phase2_start=16, max_batches=48, patience=16, final_search_steps=2, device="cpu",
-    random_state=0,
-)  # fmt: skip
+TINY = {**TINY_DUALNET, "random_state": 0}
 
 
 @pytest.fixture(scope="module")

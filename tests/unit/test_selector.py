@@ -9,18 +9,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from fir import DualNetSelector
+from tests.conftest import TINY_DUALNET
 
-TINY = dict(
-    operator_hidden=(8,),
-    selector_hidden=(8,),
-    batch_size=16,
-    mask_batch_size=8,
-    phase2_start=16,
-    max_batches=48,
-    patience=16,
-    final_search_steps=2,
-    device="cpu",
-)
+TINY = TINY_DUALNET
 
 
 def tiny(**kw) -> DualNetSelector:

@@ -7,13 +7,10 @@ import torch
 from fir import DualNetSelector
 from fir.masks import masks_from_index
 from fir.training import TrainConfig, _EarlyStopping, _window_masks
+from tests.conftest import TINY_DUALNET
 
 CPU = torch.device("cpu")
-TINY = dict(
-    operator_hidden=(8,), selector_hidden=(8,), batch_size=16, mask_batch_size=8,
-    phase2_start=16, max_batches=48, patience=16, final_search_steps=2, device="cpu",
-    random_state=0,
-)  # fmt: skip
+TINY = {**TINY_DUALNET, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
