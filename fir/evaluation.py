@@ -148,6 +148,14 @@ def run_fold(
             "stopped_early": history.stopped_early,
             "best_val_loss": float(np.nanmin(val)) if np.isfinite(val).any() else float("nan"),
         }
+        finetune = getattr(history, "finetune", None)
+        if finetune is not None:  # only fine-tuned runs have these columns
+            extra.update(
+                finetune_batches=finetune.n_batches,
+                finetune_best_batch=finetune.best_batch,
+                finetune_val_loss_start=finetune.val_loss_start,
+                finetune_val_loss=finetune.val_loss_best,
+            )
     return FoldResult(
         fold=fold,
         score=task_score(dataset.task, y_te, pred),

@@ -287,6 +287,11 @@ def _log_fold(result: FoldResult, n_folds: int, metric: str) -> None:
             f" ({extra['n_batches']:,} batches, {how}, best val loss of m_opt "
             f"{extra['best_val_loss']:.4f})"
         )
+    if "finetune_batches" in extra:
+        detail += (
+            f", fine-tuned {extra['finetune_batches']:,} batches (val loss "
+            f"{extra['finetune_val_loss_start']:.4f} -> {extra['finetune_val_loss']:.4f})"
+        )
     log.info(
         "fold %d/%d: %s %.4f, selected %s, %.1f s%s",
         result.fold + 1,

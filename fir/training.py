@@ -93,6 +93,19 @@ class History:
     stopped_early: bool
     search_swaps: list[int] = field(default_factory=list)
     fit_time_s: float = 0.0
+    finetune: FinetuneResult | None = None
+
+
+@dataclass(frozen=True)
+class FinetuneResult:
+    """What :func:`finetune_operator` did: batches run, the batch whose weights were kept (0:
+    none beat the starting weights, which were kept), and the final mask's validation loss
+    before and after."""
+
+    n_batches: int
+    best_batch: int
+    val_loss_start: float
+    val_loss_best: float
 
 
 def row_losses(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
@@ -451,4 +464,66 @@ def _log_progress(
         loss,
         best,
         time.perf_counter() - t0,
+    )
+
+
+def finetune_operator(
+    operator: nn.Module,
+    operator_opt: FlatOptimizer,
+    mask: torch.Tensor,
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    kind: str,
+    cfg: TrainConfig,
+    gen: torch.Generator,
+    *,
+    max_batches: int,
+    batch_size: int,
+    patience: int,
+) -> FinetuneResult:
+    """Phase III (not in the paper): train the operator on the final mask ``mask`` (d,) alone.
+
+    Phase II trains the operator on a whole mask batch, so only a share of its updates serve
+    the final mask. This continues the operator's optimiser for at most ``max_batches`` batches
+    of ``batch_size`` training rows (drawn with replacement) crossed with ``mask`` only,
+    validating every ``cfg.val_period`` batches on that mask, and keeps the weights with the
+    lowest validation loss: the starting weights unless some batch beats them, so it can only
+    lower the validation loss. The selection and the importances do not change; only the
+    operator's predictions do.
+    """
+    X, y, X_val, y_val = data
+    device, n = X.device, X.shape[0]
+    masks = mask[None].to(X.dtype)  # (1, d)
+    index = mask_index(masks, cfg.s) if cfg.gather else None  # (1, s)
+    rows = index[0] if cfg.lazy_first_layer and index is not None else None
+    if cfg.lazy_first_layer and index is None:
+        rows = masks[0].nonzero().squeeze(1)
+    sparse_grad = device.type == "cpu" and index is not None
+    amp = _Precision(cfg.precision, device)
+    stopper = _EarlyStopping(patience)
+    operator.eval()
+    start, _ = evaluate_masks(operator, X_val, y_val, masks, kind)
+    stopper.update(float(start[0]), 0, operator)
+    operator.train()
+    t = 0
+    for t in range(1, max_batches + 1):
+        batch = torch.randint(n, (batch_size,), generator=gen, device=device)
+        with amp.autocast():
+            if index is None:
+                out = operator(X[batch], masks)
+            else:
+                out = operator(X[batch], masks, index, sparse_grad=sparse_grad)
+        loss = row_losses(out.float(), y[batch], kind).mean()
+        amp.step(loss, operator_opt, "operator", rows)
+        if t % cfg.val_period == 0 or t == max_batches:
+            operator.eval()
+            val, _ = evaluate_masks(operator, X_val, y_val, masks, kind)
+            operator.train()
+            if stopper.update(float(val[0]), t, operator):
+                break
+    stopper.restore(operator)
+    return FinetuneResult(
+        n_batches=t,
+        best_batch=stopper.best_batch,
+        val_loss_start=float(start[0]),
+        val_loss_best=float(stopper.best),
     )

@@ -1,0 +1,52 @@
+"""fir.rescore: a run's selected features scored by another model on the run's own folds."""
+
+import json
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from fir.rescore import main, rescore_run
+from fir.run import run
+from tests.conftest import CONF_DIR
+
+SVM = "+method.estimator={_target_: fir.baselines.models.make_svm, task: classification}"
+
+
+def tiny_run(out, *overrides):
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        base = ["profile=tiny", "verbose=0", "dataset=binary"]
+        cfg = compose(config_name="config", overrides=[*base, *overrides])
+    run(cfg, out)
+    return out
+
+
+def test_rescore_equals_a_run_with_that_estimator(tmp_path):
+    plain = tiny_run(tmp_path / "plain")
+    with_svm = tiny_run(tmp_path / "svm", SVM)
+    table = rescore_run(plain, "svm")
+    folds = pd.read_csv(plain / "folds.csv")
+    svm_folds = pd.read_csv(with_svm / "folds.csv")
+    assert list(folds["selected"]) == list(svm_folds["selected"])  # same seed, same selection
+    assert table["run_score"].tolist() == folds["score"].tolist()
+    assert table["score"].tolist() == svm_folds["score"].tolist()
+    assert (table["n_selected"] == 5).all() and (table["model"] == "svm").all()
+
+
+def test_cli_prints_and_writes_the_table(tmp_path, capsys):
+    out = tiny_run(tmp_path / "run")
+    table = main([str(out), "--model", "mlp", "--out", str(tmp_path / "mlp.csv")])
+    assert "mlp on the selected features" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "mlp.csv").equals(table)
+
+
+def test_incomplete_runs_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"run.json is missing: rescore needs a completed"):
+        rescore_run(tmp_path)
+    out = tiny_run(tmp_path / "run")
+    info = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    with pytest.raises(ValueError, match=r"status 'interrupted'; rescore needs a completed run"):
+        rescore_run(out)
+    with pytest.raises(ValueError, match=r"model='knn' is not one of"):
+        rescore_run(out, "knn")
