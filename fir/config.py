@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
+from hydra.utils import get_class
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from fir.data.base import Dataset
@@ -28,6 +30,7 @@ class RunConfig:
 
     dataset: Any = MISSING
     method: Any = MISSING
+    estimator: Any = None  # conf/estimator/: replaces method.estimator when set
     s: int = 5
     seed: int = 0
     n_splits: int = 5
@@ -67,12 +70,12 @@ def validate_run_config(cfg: DictConfig) -> None:
     if cfg.n_jobs < 1:
         raise ValueError(f"n_jobs={cfg.n_jobs} is invalid: use 1 (folds in sequence) or more.")
     resolve_device(cfg.device)
-    for group in ("dataset", "method"):
-        node = cfg[group]
+    for group in ("dataset", "method", "estimator"):
+        node = cfg.get(group) or {}
         targets = (
-            [node.get("_target_")]
-            if group == "dataset"
-            else [(node.get(k) or {}).get("_target_") for k in ("selector", "estimator")]
+            [(node.get(k) or {}).get("_target_") for k in ("selector", "estimator")]
+            if group == "method"
+            else [node.get("_target_")]
         )
         for target in targets:
             if target is not None and not str(target).startswith(ALLOWED_TARGET_PREFIXES):
@@ -80,8 +83,10 @@ def validate_run_config(cfg: DictConfig) -> None:
                     f"{group} _target_={target!r} is not allowed: targets must live under "
                     f"{', '.join(ALLOWED_TARGET_PREFIXES)}"
                 )
-    # ``method.estimator.task`` is the one runtime value a config may leave as ???.
-    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if k != "method.estimator.task")
+    # ``method.estimator.task`` (or ``estimator.task``) is the one runtime value a config may
+    # leave as ???.
+    runtime = ("method.estimator.task", "estimator.task")
+    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if k not in runtime)
     if missing:
         raise ValueError(
             f"{missing[0]} is required but not set ({', '.join(missing)}). Set it on the "
@@ -117,3 +122,24 @@ def validate_dataset(dataset: Dataset, s: int) -> None:
                 f"({classes.tolist()}); classification needs at least 2. Check the target column "
                 "or set the task to regression."
             )
+
+
+def with_selector_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """A resolved run config whose ``method.selector`` names every constructor argument: those
+    it leaves out get the constructor's default (tuples as lists, as a resolved config holds
+    them). Runs recorded before an argument existed then compare equal to runs that leave it at
+    its default (resume, and the report's config differences)."""
+    method = config.get("method")
+    selector = method.get("selector") if isinstance(method, dict) else None
+    if not isinstance(selector, dict) or "_target_" not in selector:
+        return config
+    try:
+        params = inspect.signature(get_class(str(selector["_target_"]))).parameters
+    except Exception:  # a target that no longer imports: compare the config as recorded
+        return config
+    defaults = {
+        name: list(p.default) if isinstance(p.default, tuple) else p.default
+        for name, p in params.items()
+        if p.default is not inspect.Parameter.empty and name not in selector
+    }
+    return {**config, "method": {**method, "selector": {**defaults, **selector}}}

@@ -23,7 +23,12 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.base import BaseEstimator, clone
 
-from fir.config import register_configs, validate_dataset, validate_run_config
+from fir.config import (
+    register_configs,
+    validate_dataset,
+    validate_run_config,
+    with_selector_defaults,
+)
 from fir.data.base import Dataset
 from fir.evaluation import FoldResult, cross_validate, make_splits
 from fir.foldstore import (
@@ -123,7 +128,10 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         meta["dataset"] = run_info["dataset"] = dataset.name
         validate_dataset(dataset, int(cfg.s))
         selector: BaseEstimator = instantiate(cfg.method.selector, _convert_="all")
-        estimator = _instantiate_estimator(cfg.method.get("estimator"), dataset.task)
+        estimator = _instantiate_estimator(
+            cfg.estimator if cfg.get("estimator") is not None else cfg.method.get("estimator"),
+            dataset.task,
+        )
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
         write_splits(out_dir / SPLITS_NPZ, splits)
         split_hashes = [split_sha256(s) for s in splits]
@@ -219,6 +227,7 @@ def _previous_run(out_dir: Path) -> dict[str, Any] | None:
 
 
 def _comparable_config(config: dict[str, Any]) -> dict[str, Any]:
+    config = with_selector_defaults(config)
     config = {k: v for k, v in config.items() if k not in RESUME_IGNORED_KEYS}
     method = dict(config.get("method") or {})
     if isinstance(method.get("selector"), dict):

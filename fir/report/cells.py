@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from fir.config import with_selector_defaults
 from fir.report.runs import ImageMeans, RunRecord
 
 HIGHER_IS_BETTER = {"accuracy": True, "mse": False}
@@ -129,7 +130,7 @@ class Cell:
 
     def config_differences(self) -> list[str]:
         """Dotted config keys whose values differ between this cell's runs."""
-        configs = [_flatten(r.info.get("config") or {}) for r in self.runs]
+        configs = [_flatten(with_selector_defaults(r.info.get("config") or {})) for r in self.runs]
         keys = sorted(set().union(*configs))
         return [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
 

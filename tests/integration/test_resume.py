@@ -87,6 +87,18 @@ def test_resume_refuses_a_different_config(tmp_path):
         run(cfg("dataset=xor", "seed=1", "resume=true"), tmp_path)
 
 
+def test_resume_accepts_a_run_recorded_before_a_selector_argument_existed(tmp_path):
+    run(cfg("dataset=xor"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    selector = info["config"]["method"]["selector"]
+    for key in ("finetune_batches", "finetune_batch_size", "finetune_patience"):
+        del selector[key]  # as a run.json written before Phase III was added
+    (tmp_path / "run.json").write_text(json.dumps(info))
+    run(cfg("dataset=xor", "resume=true"), tmp_path)  # the defaults: the same config
+    with pytest.raises(ValueError, match=r"method.selector.finetune_batches differ"):
+        run(cfg("dataset=xor", "resume=true", "method.selector.finetune_batches=8"), tmp_path)
+
+
 def test_without_resume_old_fold_files_are_discarded(tmp_path):
     run(cfg("dataset=xor"), tmp_path)
     run(cfg("dataset=xor", "seed=1"), tmp_path)  # a fresh run in the same directory

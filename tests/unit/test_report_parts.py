@@ -118,6 +118,17 @@ def test_seeds_are_pooled_and_config_differences_named():
     assert cell.config_differences() == ["method.selector.patience"]
 
 
+def test_an_argument_left_out_by_an_older_run_is_no_config_difference():
+    a, b = record("a", "dualnet", [0.6], seed=0), record("b", "dualnet", [0.7], seed=1)
+    selector = {"_target_": "fir.DualNetSelector", "patience": 600}
+    a.info = {"config": {"method": {"selector": selector}}}
+    b.info = {"config": {"method": {"selector": {**selector, "finetune_batches": 0}}}}
+    (cell,) = group_cells([a, b]).values()
+    assert cell.config_differences() == []
+    b.info["config"]["method"]["selector"]["finetune_batches"] = 3000
+    assert cell.config_differences() == ["method.selector.finetune_batches"]
+
+
 def test_unknown_metric_and_target_kind_are_errors():
     with pytest.raises(ValueError, match="metric='auc' is not one of"):
         higher_is_better("auc")

@@ -33,6 +33,16 @@ def test_rescore_equals_a_run_with_that_estimator(tmp_path):
     assert (table["n_selected"] == 5).all() and (table["model"] == "svm").all()
 
 
+def test_the_estimator_group_replaces_the_methods_own_model(tmp_path):
+    inline = pd.read_csv(tiny_run(tmp_path / "inline", SVM) / "folds.csv")
+    grouped = pd.read_csv(tiny_run(tmp_path / "group", "estimator=svm") / "folds.csv")
+    assert grouped["score"].tolist() == inline["score"].tolist()
+    # a baseline's own downstream model (lasso: an MLP) is replaced, not merged into
+    lasso = tiny_run(tmp_path / "lasso", "method=lasso", "estimator=svm")
+    table = rescore_run(lasso, "svm")
+    assert table["score"].tolist() == table["run_score"].tolist()
+
+
 def test_cli_prints_and_writes_the_table(tmp_path, capsys):
     out = tiny_run(tmp_path / "run")
     table = main([str(out), "--model", "mlp", "--out", str(tmp_path / "mlp.csv")])
