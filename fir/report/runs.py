@@ -62,7 +62,17 @@ class RunRecord:
 
     @property
     def method(self) -> str:
-        return str(self.summary["method"])
+        """The method's name; ``dualnet+svm`` when an ``estimator=`` model scored the folds
+        (such runs are not the method's own predictions: they form cells of their own)."""
+        name = str(self.summary["method"])
+        estimator = (self.info.get("config") or {}).get("estimator")
+        if not isinstance(estimator, dict) or not estimator.get("_target_"):
+            return name
+        choices = self.info.get("choices") or {}
+        label = choices.get("estimator") if isinstance(choices, dict) else None
+        if label is None:
+            label = str(estimator["_target_"]).rsplit(".", 1)[-1].removeprefix("make_")
+        return f"{name}+{label}"
 
     @property
     def s(self) -> int:

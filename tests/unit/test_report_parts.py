@@ -129,6 +129,15 @@ def test_an_argument_left_out_by_an_older_run_is_no_config_difference():
     assert cell.config_differences() == ["method.selector.finetune_batches"]
 
 
+def test_runs_scored_by_an_estimator_form_their_own_cell():
+    own, svm = record("own", "dualnet", [0.98]), record("svm", "dualnet", [0.99], seed=1)
+    svm.info = {"config": {"estimator": {"_target_": "fir.baselines.models.make_svm"}}}
+    assert svm.method == "dualnet+svm"
+    svm.info["choices"] = {"estimator": "rbf"}
+    assert svm.method == "dualnet+rbf"
+    assert sorted(c.method for c in group_cells([own, svm]).values()) == ["dualnet", "dualnet+rbf"]
+
+
 def test_unknown_metric_and_target_kind_are_errors():
     with pytest.raises(ValueError, match="metric='auc' is not one of"):
         higher_is_better("auc")
