@@ -1,31 +1,16 @@
 """scripts/xor_reference_protocol.py fits what fir-run fits and scores the overlapping test set."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import torch
 from hydra import compose, initialize_config_dir
 
 from fir.run import run
-from tests.conftest import CONF_DIR
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "xor_reference_protocol.py"
+from tests.conftest import CONF_DIR, script_module
 
 
 def test_fresh_scores_are_fir_runs_and_overlapping_mixes_in_training_rows(tmp_path):
-    spec = importlib.util.spec_from_file_location("xor_reference_protocol", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    threads = torch.get_num_threads()
-    try:
-        spec.loader.exec_module(module)
-        rows = module.main(["--folds", "2", "--budget", "16", "48"])
-    finally:
-        del sys.modules[spec.name]
-        torch.set_num_threads(threads)
+    with script_module("xor_reference_protocol") as script:
+        rows = script.main(["--folds", "2", "--budget", "16", "48"])
     budget = ["method.selector.phase2_start=16", "method.selector.max_batches=48"]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose(config_name="config", overrides=["n_splits=2", "verbose=0", *budget])
