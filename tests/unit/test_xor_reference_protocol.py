@@ -19,3 +19,14 @@ def test_fresh_scores_are_fir_runs_and_overlapping_mixes_in_training_rows(tmp_pa
     # the overlapping test set is the 512 training rows plus 512 fresh test rows
     expected = (np.array(rows["train"]) + np.array(rows["half"])) / 2
     assert np.allclose(rows["overlapping"], expected, rtol=0, atol=1e-12)
+
+
+def test_the_bayes_rule_reaches_the_known_optimum_and_oracles_need_no_fit():
+    with script_module("xor_reference_protocol") as script:
+        from fir.data.synthetic import xor_sample
+
+        X, y = xor_sample(40_000, np.random.default_rng(0))
+        assert 0.59 < (script.bayes_predict(X) == y).mean() < 0.61  # SPEC: about 0.600
+        rows = script.main(["--folds", "2", "--oracles-only"])
+    assert rows["fresh"] == [] and len(rows["bayes"]) == len(rows["svm_x012"]) == 2
+    assert all(0.5 < v < 0.7 for v in rows["bayes"] + rows["svm_x012"])
