@@ -96,6 +96,16 @@ def accepts_validation(selector: BaseEstimator) -> bool:
     return "X_val" in inspect.signature(selector.fit).parameters
 
 
+def fold_arrays(dataset: Dataset, split: Split) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fold's training, validation and test rows of ``X``, standardised with a scaler fit
+    on the training part when the dataset asks for it."""
+    X_tr, X_va, X_te = dataset.X[split.train], dataset.X[split.val], dataset.X[split.test]
+    if dataset.standardize:
+        scaler = StandardScaler().fit(X_tr)
+        X_tr, X_va, X_te = scaler.transform(X_tr), scaler.transform(X_va), scaler.transform(X_te)
+    return X_tr, X_va, X_te
+
+
 def run_fold(
     dataset: Dataset,
     split: Split,
@@ -109,11 +119,8 @@ def run_fold(
     otherwise a clone of ``estimator`` is fitted on the selected training columns.
     """
     fold_start = time.perf_counter()
-    X, y = dataset.X, dataset.y
-    X_tr, X_va, X_te = X[split.train], X[split.val], X[split.test]
-    if dataset.standardize:
-        scaler = StandardScaler().fit(X_tr)
-        X_tr, X_va, X_te = scaler.transform(X_tr), scaler.transform(X_va), scaler.transform(X_te)
+    y = dataset.y
+    X_tr, X_va, X_te = fold_arrays(dataset, split)
     y_tr, y_va, y_te = y[split.train], y[split.val], y[split.test]
     start = time.perf_counter()
     if accepts_validation(selector):

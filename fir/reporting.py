@@ -190,6 +190,16 @@ def write_splits(path: Path, splits: list[Split]) -> None:
     np.savez_compressed(path, **arrays)
 
 
+def read_splits(path: Path) -> list[Split]:
+    """The folds :func:`write_splits` wrote, in order."""
+    with np.load(path) as arrays:
+        n_folds = sum(name.endswith("_train") for name in arrays.files)
+        return [
+            Split(*(arrays[f"fold{k}_{part}"] for part in ("train", "val", "test")))
+            for k in range(n_folds)
+        ]
+
+
 def results_table(results: list[FoldResult], metric: str) -> str:
     """Plain-text table of per-fold results and mean +- std, for the console."""
     lines = [f"{'fold':>4}  {metric:>9}  {'fit s':>7}  selected"]

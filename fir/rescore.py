@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 from hydra.utils import instantiate
 from sklearn.base import BaseEstimator
-from sklearn.preprocessing import StandardScaler
 
 from fir.baselines.models import make_mlp, make_svm
 from fir.data.base import Dataset
+from fir.evaluation import fold_arrays
 from fir.metrics import task_score
+from fir.reporting import FOLDS_CSV, RUN_JSON, SPLITS_NPZ, read_splits
 
 MODELS: dict[str, Callable[[str], BaseEstimator]] = {"svm": make_svm, "mlp": make_mlp}
 
@@ -40,13 +41,13 @@ def rescore_run(
     run_dir = Path(run_dir)
     if model not in MODELS:
         raise ValueError(f"model={model!r} is not one of {sorted(MODELS)}.")
-    for name in ("run.json", "folds.csv", "splits.npz"):
+    for name in (RUN_JSON, FOLDS_CSV, SPLITS_NPZ):
         if not (run_dir / name).is_file():
             raise FileNotFoundError(
                 f"{run_dir / name} is missing: rescore needs a completed fir-run directory "
                 "(run.json, folds.csv and splits.npz)."
             )
-    info = json.loads((run_dir / "run.json").read_text())
+    info = json.loads((run_dir / RUN_JSON).read_text())
     if info.get("status") != "completed":
         raise ValueError(
             f"{run_dir} holds a run with status {info.get('status')!r}; rescore needs a "
@@ -56,20 +57,17 @@ def rescore_run(
     if data_dir is not None and "data_dir" in node:
         node["data_dir"] = str(data_dir)
     dataset: Dataset = instantiate(node, _convert_="all")
-    folds = pd.read_csv(run_dir / "folds.csv")
-    splits = np.load(run_dir / "splits.npz")
+    folds = pd.read_csv(run_dir / FOLDS_CSV)
+    splits = read_splits(run_dir / SPLITS_NPZ)
     rows = []
     for fold, run_score, selected in zip(
         folds["fold"], folds["score"], folds["selected"], strict=True
     ):
         columns = np.array(str(selected).split(), dtype=int)
-        train, test = splits[f"fold{fold}_train"], splits[f"fold{fold}_test"]
-        X_tr, X_te = dataset.X[train], dataset.X[test]
-        if dataset.standardize:  # as the run did: a scaler fit on the training part
-            scaler = StandardScaler().fit(X_tr)
-            X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
-        fitted = MODELS[model](dataset.task).fit(X_tr[:, columns], dataset.y[train])
-        score = task_score(dataset.task, dataset.y[test], fitted.predict(X_te[:, columns]))
+        split = splits[int(fold)]
+        X_tr, _, X_te = fold_arrays(dataset, split)  # scaled as the run did
+        fitted = MODELS[model](dataset.task).fit(X_tr[:, columns], dataset.y[split.train])
+        score = task_score(dataset.task, dataset.y[split.test], fitted.predict(X_te[:, columns]))
         rows.append(
             {
                 "fold": int(fold),

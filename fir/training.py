@@ -169,6 +169,35 @@ def evaluate_masks(
     return loss_sum / X.shape[0], accuracy
 
 
+def _evaluate_eval_mode(
+    operator: nn.Module, X: torch.Tensor, y: torch.Tensor, masks: torch.Tensor, kind: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`evaluate_masks` with the operator in eval mode, back in train mode after."""
+    operator.eval()
+    result = evaluate_masks(operator, X, y, masks, kind)
+    operator.train()
+    return result
+
+
+def _operator_forward(
+    operator: nn.Module,
+    x: torch.Tensor,
+    masks: torch.Tensor,
+    index: torch.Tensor | None,
+    sparse_grad: bool,
+) -> torch.Tensor:
+    """A training forward pass: the gathered first layer when ``index`` is given."""
+    if index is None:
+        return operator(x, masks)
+    return operator(x, masks, index, sparse_grad=sparse_grad)
+
+
+def _lazy_rows(masks: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+    """The features some mask of ``masks`` (n_masks, d) selects (``index``: their positions,
+    when gathered): the first-layer rows a lazy step updates."""
+    return masks.any(0).nonzero().squeeze(1) if index is None else index.unique()
+
+
 def _validate(
     operator: nn.Module,
     X_val: torch.Tensor,
@@ -183,17 +212,12 @@ def _validate(
     watches) and the mask-batch mean is NaN; ``"all"`` crosses the whole validation set with the
     whole mask batch, as the reference does, for learning curves.
     """
-    operator.eval()
     if cfg.val_masks == "all":
-        loss, acc = evaluate_masks(operator, X_val, y_val, masks, kind)
-        result = (float(loss.mean()), float(loss[cfg.n_random]), float(acc[cfg.n_random]))
-    else:
-        loss, acc = evaluate_masks(
-            operator, X_val, y_val, masks[cfg.n_random : cfg.n_random + 1], kind
-        )
-        result = (float("nan"), float(loss[0]), float(acc[0]))
-    operator.train()
-    return result
+        loss, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
+        return float(loss.mean()), float(loss[cfg.n_random]), float(acc[cfg.n_random])
+    m_opt = masks[cfg.n_random : cfg.n_random + 1]
+    loss, acc = _evaluate_eval_mode(operator, X_val, y_val, m_opt, kind)
+    return float("nan"), float(loss[0]), float(acc[0])
 
 
 class _EarlyStopping:
@@ -381,16 +405,12 @@ def train_dual_net(
         n_done = n_steps
         for j in range(n_steps):
             t = t0 + j
+            index_j = None if index is None else index[j]
             with amp.autocast():
-                if index is None:
-                    out = operator(xw[j], masks[j])  # (B, M, n_out)
-                else:
-                    out = operator(xw[j], masks[j], index[j], sparse_grad=sparse_grad)
-            per_mask = row_losses(out.float(), yw[j], kind).mean(0)  # (M,)
+                out = _operator_forward(operator, xw[j], masks[j], index_j, sparse_grad)
+            per_mask = row_losses(out.float(), yw[j], kind).mean(0)  # (M,) from (B, M, n_out)
             loss = per_mask.mean()
-            rows = None
-            if cfg.lazy_first_layer:  # the features some mask of this batch selects
-                rows = masks[j].any(0).nonzero().squeeze(1) if index is None else index[j].unique()
+            rows = _lazy_rows(masks[j], index_j) if cfg.lazy_first_layer else None
             amp.step(loss, operator_opt, "operator", rows)
             losses[j] = per_mask.detach()
             if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
@@ -494,30 +514,21 @@ def finetune_operator(
     device, n = X.device, X.shape[0]
     masks = mask[None].to(X.dtype)  # (1, d)
     index = mask_index(masks, cfg.s) if cfg.gather else None  # (1, s)
-    rows = index[0] if cfg.lazy_first_layer and index is not None else None
-    if cfg.lazy_first_layer and index is None:
-        rows = masks[0].nonzero().squeeze(1)
+    rows = _lazy_rows(masks, index) if cfg.lazy_first_layer else None
     sparse_grad = device.type == "cpu" and index is not None
     amp = _Precision(cfg.precision, device)
     stopper = _EarlyStopping(patience)
-    operator.eval()
-    start, _ = evaluate_masks(operator, X_val, y_val, masks, kind)
+    start, _ = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
     stopper.update(float(start[0]), 0, operator)
-    operator.train()
     t = 0
     for t in range(1, max_batches + 1):
         batch = torch.randint(n, (batch_size,), generator=gen, device=device)
         with amp.autocast():
-            if index is None:
-                out = operator(X[batch], masks)
-            else:
-                out = operator(X[batch], masks, index, sparse_grad=sparse_grad)
+            out = _operator_forward(operator, X[batch], masks, index, sparse_grad)
         loss = row_losses(out.float(), y[batch], kind).mean()
         amp.step(loss, operator_opt, "operator", rows)
         if t % cfg.val_period == 0 or t == max_batches:
-            operator.eval()
-            val, _ = evaluate_masks(operator, X_val, y_val, masks, kind)
-            operator.train()
+            val, _ = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
             if stopper.update(float(val[0]), t, operator):
                 break
     stopper.restore(operator)
