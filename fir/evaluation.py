@@ -148,13 +148,17 @@ def run_fold(
     curves = None
     if history is not None:
         curves = history_arrays(history)
-        val = np.asarray(history.val_mopt_loss, dtype=float)
+        at_best = np.asarray(history.val_batch) == history.best_batch  # the restored weights
+        best_loss = np.asarray(history.val_mopt_loss, dtype=float)[at_best]
         extra = {
             "n_batches": history.n_batches,
             "best_batch": history.best_batch,
             "stopped_early": history.stopped_early,
-            "best_val_loss": float(np.nanmin(val)) if np.isfinite(val).any() else float("nan"),
+            "best_val_loss": float(best_loss[0]) if at_best.any() else float("nan"),
         }
+        if getattr(selector, "stop_metric", "loss") == "accuracy":  # only such runs have it
+            best_acc = np.asarray(history.val_mopt_accuracy, dtype=float)[at_best]
+            extra["best_val_accuracy"] = float(best_acc[0]) if at_best.any() else float("nan")
         finetune = getattr(history, "finetune", None)
         if finetune is not None:  # only fine-tuned runs have these columns
             extra.update(

@@ -296,6 +296,8 @@ def _log_fold(result: FoldResult, n_folds: int, metric: str) -> None:
             f" ({extra['n_batches']:,} batches, {how}, best val loss of m_opt "
             f"{extra['best_val_loss']:.4f})"
         )
+        if "best_val_accuracy" in extra:
+            detail = f"{detail[:-1]}, accuracy {extra['best_val_accuracy']:.4f})"
     if "finetune_batches" in extra:
         detail += (
             f", fine-tuned {extra['finetune_batches']:,} batches (val loss "

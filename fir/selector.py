@@ -100,7 +100,13 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     val_period : int, default=16
         Operator batches between validations (Phase II).
     patience : int, default=600
-        Operator batches without a better validation loss of ``m_opt`` before stopping.
+        Operator batches without a better validation score of ``m_opt`` before stopping.
+    stop_metric : {"loss", "accuracy"}, default="loss"
+        What early stopping watches on the validation set with ``m_opt``, and so which weights
+        are restored: its loss (the paper's rule), or, for classification, its accuracy with
+        ties broken by the lower loss. Supplement C of the paper proposes accuracy where the
+        validation loss rises from the start of Phase II while validation accuracy still
+        improves (the paper's Yale runs: few samples, many classes).
     val_masks : {"opt", "all"}, default="opt"
         What each validation evaluates: the ``m_opt`` column only (all that early stopping
         watches), or the whole mask batch as the reference does (for learning curves; costs
@@ -130,10 +136,10 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         Phase III, not in the paper (0, the default, is the paper's method): after the final
         optimal-mask search, train the operator on the selected mask alone for at most this many
         batches of ``finetune_batch_size`` rows, validating every ``val_period`` batches on that
-        mask and keeping the weights with the lowest validation loss (the Phase II weights
-        unless fine-tuning beats them). In Phase II only part of each batch serves the final
-        mask, so this usually improves the operator's predictions; ``support_``,
-        ``feature_importances_`` and ``ranking_`` do not change.
+        mask and keeping the weights with the best validation score by ``stop_metric`` (the
+        Phase II weights unless fine-tuning beats them). In Phase II only part of each batch
+        serves the final mask, so this usually improves the operator's predictions;
+        ``support_``, ``feature_importances_`` and ``ranking_`` do not change.
     finetune_batch_size : int, default=256
         Training rows per fine-tuning batch (drawn with replacement).
     finetune_patience : int, default=200
@@ -216,6 +222,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         final_search_steps: int = 12,
         val_period: int = 16,
         patience: int = 600,
+        stop_metric: str = "loss",
         val_masks: str = "opt",
         validation_fraction: float = 0.2,
         operator_optimizer: str = "nadam",
@@ -256,6 +263,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.final_search_steps = final_search_steps
         self.val_period = val_period
         self.patience = patience
+        self.stop_metric = stop_metric
         self.val_masks = val_masks
         self.validation_fraction = validation_fraction
         self.operator_optimizer = operator_optimizer
@@ -296,6 +304,11 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         s = self._resolve_s(n_features)
         self._check_params(s, n_features)
         task = self._resolve_task(y)
+        if self.stop_metric == "accuracy" and task == "regression":
+            raise ValueError(
+                "stop_metric='accuracy' needs a classification task, but the target is "
+                "regression; use stop_metric='loss' (for regression the loss is the MSE)."
+            )
         # Fitted state is set only at the end of fit: a fit that fails leaves none behind.
         target = _TargetEncoding.fit(y, task, self.standardize_target)
         y_enc = target.encode(y, "y")
@@ -347,6 +360,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             search_steps=self.search_steps,
             val_period=self.val_period,
             patience=self.patience,
+            stop_metric=self.stop_metric,
             val_masks=self.val_masks,
             selector_loss=self.selector_loss,
             selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
@@ -597,6 +611,10 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"precision={self.precision!r} is not supported; choose one of {PRECISIONS} "
                 "('32' is plain float32, the default)."
+            )
+        if self.stop_metric not in ("loss", "accuracy"):
+            raise ValueError(
+                f"stop_metric={self.stop_metric!r} is not supported; use 'loss' or 'accuracy'."
             )
         if self.val_masks not in ("opt", "all"):
             raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")

@@ -56,6 +56,7 @@ class TrainConfig:
     search_steps: int = 5
     val_period: int = 16
     patience: int = 600
+    stop_metric: str = "loss"
     val_masks: str = "opt"
     selector_loss: str = "squared"
     selector_weights: tuple[float, float, float] = (10.0, 5.0, 1.0)
@@ -221,25 +222,43 @@ def _validate(
 
 
 class _EarlyStopping:
-    """Watches the validation loss of the m_opt column; keeps the operator's best weights."""
+    """Watches the validation loss (or accuracy) of the m_opt column; keeps the operator's best
+    weights.
 
-    def __init__(self, patience: int) -> None:
+    ``metric="loss"`` improves on a lower loss; ``"accuracy"`` on a higher accuracy, or an equal
+    accuracy with a lower loss. ``best`` is the loss at the best batch either way.
+    """
+
+    def __init__(self, patience: int, metric: str = "loss") -> None:
         self.patience = patience
+        self.metric = metric
         self.best = float("inf")
+        self.best_accuracy = float("-inf")
         self.best_batch = -1
         self.first_batch: int | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
 
-    def update(self, loss: float, batch: int, operator: nn.Module) -> bool:
-        """Record ``loss`` at ``batch``; True when patience has run out.
+    def _improves(self, loss: float, accuracy: float) -> bool:
+        if not np.isfinite(loss):
+            return False
+        if self.metric == "accuracy":
+            return accuracy > self.best_accuracy or (
+                accuracy == self.best_accuracy and loss < self.best
+            )
+        return loss < self.best
+
+    def update(
+        self, loss: float, batch: int, operator: nn.Module, accuracy: float = float("nan")
+    ) -> bool:
+        """Record ``loss`` (and ``accuracy``) at ``batch``; True when patience has run out.
 
         Patience counts from the best batch, or from the first validation while no finite loss
         has been seen (a non-finite loss never counts as an improvement).
         """
         if self.first_batch is None:
             self.first_batch = batch
-        if np.isfinite(loss) and loss < self.best:
-            self.best, self.best_batch = loss, batch
+        if self._improves(loss, accuracy):
+            self.best, self.best_accuracy, self.best_batch = loss, accuracy, batch
             self.best_state = {k: v.detach().clone() for k, v in operator.state_dict().items()}
         return batch - max(self.best_batch, self.first_batch) >= self.patience
 
@@ -379,7 +398,7 @@ def train_dual_net(
     sel_batch = np.zeros(n_windows, dtype=np.int64)
     val_rows: list[tuple[int, float, float, float]] = []
     swaps: list[int] = []
-    stopper = _EarlyStopping(cfg.patience)
+    stopper = _EarlyStopping(cfg.patience, cfg.stop_metric)
     m_opt: torch.Tensor | None = None
     m_best: torch.Tensor | None = None
     phase2_start = -1
@@ -416,7 +435,7 @@ def train_dual_net(
             if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
                 row = _validate(operator, X_val, y_val, masks[j], kind, cfg)
                 val_rows.append((t, *row))
-                if stopper.update(row[1], t, operator):
+                if stopper.update(row[1], t, operator, accuracy=row[2]):
                     stopped, n_done = True, j + 1
                     break
             if cfg.log_every and (t + 1) % cfg.log_every == 0:
@@ -471,8 +490,9 @@ def _log_progress(
     batch: int, cfg: TrainConfig, phase2_start: int, loss: float, stopper: _EarlyStopping, t0: float
 ) -> None:
     phase = "I" if phase2_start < 0 else "II"
+    accuracy = f" (accuracy {stopper.best_accuracy:.4f})" if stopper.metric == "accuracy" else ""
     best = (
-        f", best val m_opt loss {stopper.best:.4f} @ {stopper.best_batch}"
+        f", best val m_opt loss {stopper.best:.4f}{accuracy} @ {stopper.best_batch}"
         if stopper.best_batch >= 0
         else ""
     )
@@ -506,9 +526,9 @@ def finetune_operator(
     the final mask. This continues the operator's optimiser for at most ``max_batches`` batches
     of ``batch_size`` training rows (drawn with replacement) crossed with ``mask`` only,
     validating every ``cfg.val_period`` batches on that mask, and keeps the weights with the
-    lowest validation loss: the starting weights unless some batch beats them, so it can only
-    lower the validation loss. The selection and the importances do not change; only the
-    operator's predictions do.
+    best validation score by ``cfg.stop_metric`` (the lowest loss, or the highest accuracy):
+    the starting weights unless some batch beats them, so it can only improve that score. The
+    selection and the importances do not change; only the operator's predictions do.
     """
     X, y, X_val, y_val = data
     device, n = X.device, X.shape[0]
@@ -517,9 +537,9 @@ def finetune_operator(
     rows = _lazy_rows(masks, index) if cfg.lazy_first_layer else None
     sparse_grad = device.type == "cpu" and index is not None
     amp = _Precision(cfg.precision, device)
-    stopper = _EarlyStopping(patience)
-    start, _ = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
-    stopper.update(float(start[0]), 0, operator)
+    stopper = _EarlyStopping(patience, cfg.stop_metric)
+    start, start_acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
+    stopper.update(float(start[0]), 0, operator, accuracy=float(start_acc[0]))
     t = 0
     for t in range(1, max_batches + 1):
         batch = torch.randint(n, (batch_size,), generator=gen, device=device)
@@ -528,8 +548,8 @@ def finetune_operator(
         loss = row_losses(out.float(), y[batch], kind).mean()
         amp.step(loss, operator_opt, "operator", rows)
         if t % cfg.val_period == 0 or t == max_batches:
-            val, _ = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
-            if stopper.update(float(val[0]), t, operator):
+            val, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
+            if stopper.update(float(val[0]), t, operator, accuracy=float(acc[0])):
                 break
     stopper.restore(operator)
     return FinetuneResult(

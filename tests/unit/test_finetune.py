@@ -55,6 +55,32 @@ def test_finetuning_stops_on_patience_and_never_keeps_worse_weights(xor_like):
     assert ft.val_loss_best <= ft.val_loss_start
 
 
+def test_finetuning_on_accuracy_keeps_the_most_accurate_operator(xor_like, monkeypatch):
+    import fir.training as training
+
+    seen = []  # (batch, loss, accuracy) of every fine-tuning validation
+
+    class Recording(training._EarlyStopping):
+        def update(self, loss, batch, operator, accuracy=float("nan")):
+            seen.append((batch, loss, accuracy))
+            return super().update(loss, batch, operator, accuracy=accuracy)
+
+    X, y, X_val, y_val, *_ = xor_like
+    params = {"n_features_to_select": 2, "stop_metric": "accuracy", "val_period": 8}
+    before = tiny(**params).fit(X, y, X_val=X_val, y_val=y_val)
+    monkeypatch.setattr(training, "_EarlyStopping", Recording)
+    after = tiny(**params, finetune_batches=2000, finetune_patience=64)
+    after.fit(X, y, X_val=X_val, y_val=y_val)
+    ft = after.history_.finetune
+    phase3 = seen[[b for b, *_ in seen].index(0) :]  # fine-tuning validates from batch 0
+    batch, loss, acc = np.array(phase3).T
+    top = np.flatnonzero(acc == acc.max())
+    assert ft.best_batch == batch[top[np.argmin(loss[top])]] > 0
+    assert np.array_equal(before.support_, after.support_)
+    assert after.score(X_val, y_val) == pytest.approx(acc.max())
+    assert after.score(X_val, y_val) >= before.score(X_val, y_val)
+
+
 def test_finetuning_with_the_lazy_first_layer_leaves_unselected_rows_alone():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 24)).astype(np.float32)

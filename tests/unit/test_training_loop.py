@@ -83,6 +83,43 @@ def test_patience_counts_from_the_first_validation_and_skips_non_finite_losses()
     assert stopper.best_batch == 55 and stopper.update(0.7, 65, op)
 
 
+def test_accuracy_rule_prefers_accuracy_then_the_lower_loss():
+    op = torch.nn.Linear(1, 1)
+    stopper = _EarlyStopping(patience=10, metric="accuracy")
+    stopper.update(0.9, 50, op, accuracy=0.5)
+    stopper.update(0.4, 55, op, accuracy=0.4)  # lower loss, lower accuracy: no
+    assert (stopper.best_batch, stopper.best) == (50, 0.9)
+    stopper.update(1.2, 60, op, accuracy=0.6)  # higher accuracy despite a higher loss
+    assert (stopper.best_batch, stopper.best, stopper.best_accuracy) == (60, 1.2, 0.6)
+    stopper.update(1.3, 65, op, accuracy=0.6)  # a tie with a higher loss: no
+    stopper.update(1.1, 69, op, accuracy=0.6)  # a tie with a lower loss: yes
+    assert (stopper.best_batch, stopper.best) == (69, 1.1)
+    assert not stopper.update(float("nan"), 75, op, accuracy=0.9)  # non-finite loss: no
+    assert stopper.best_batch == 69 and stopper.update(1.0, 79, op, accuracy=0.5)
+
+
+def test_stop_metric_accuracy_restores_the_most_accurate_operator(data):
+    X, y = data
+    params = {**TINY, "max_batches": 4000, "patience": 64, "val_period": 8}
+    sel = DualNetSelector(2, **params, stop_metric="accuracy")
+    sel.fit(X[:120], y[:120], X_val=X[120:], y_val=y[120:])
+    h = sel.history_
+    assert h.stopped_early and h.n_batches - 1 - h.best_batch >= 64
+    acc, loss = h.val_mopt_accuracy, h.val_mopt_loss
+    best = h.val_batch.tolist().index(h.best_batch)
+    # the first validation of the highest accuracy, and among those the lowest loss
+    top = np.flatnonzero(acc == acc.max())
+    assert best == top[np.argmin(loss[top])]
+
+
+def test_stop_metric_is_checked(data):
+    X, y = data
+    with pytest.raises(ValueError, match="stop_metric='acc' is not supported; use 'loss'"):
+        DualNetSelector(2, **TINY, stop_metric="acc").fit(X, y)
+    with pytest.raises(ValueError, match="stop_metric='accuracy' needs a classification"):
+        DualNetSelector(2, **TINY, stop_metric="accuracy").fit(X, X[:, 0])
+
+
 def test_a_budget_that_is_not_a_multiple_of_the_selector_period(data):
     X, y = data
     sel = DualNetSelector(2, **{**TINY, "max_batches": 45, "patience": 10**6}).fit(X, y)
@@ -154,3 +191,24 @@ def test_mask_losses_checks_its_masks(data):
         sel.mask_losses(X, y, masks[0])
     with pytest.raises(ValueError, match="binary"):
         sel.mask_losses(X, y, masks * 0.5)
+
+
+def test_only_accuracy_stopped_runs_add_best_val_accuracy_to_folds_csv(tmp_path):
+    import pandas as pd
+    from hydra import compose, initialize_config_dir
+
+    from fir.run import run
+    from tests.conftest import CONF_DIR
+
+    base = ["profile=tiny", "verbose=0", "dataset=xor", "n_splits=2"]
+    for metric in ("loss", "accuracy"):
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            cfg = compose(
+                config_name="config", overrides=[*base, f"method.selector.stop_metric={metric}"]
+            )
+        run(cfg, tmp_path / metric)
+    plain = pd.read_csv(tmp_path / "loss" / "folds.csv")
+    folds = pd.read_csv(tmp_path / "accuracy" / "folds.csv")
+    assert "best_val_accuracy" not in plain.columns
+    assert sorted(folds.columns) == sorted([*plain.columns, "best_val_accuracy"])
+    assert folds["best_val_accuracy"].between(0, 1).all()
