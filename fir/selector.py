@@ -143,7 +143,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     finetune_batch_size : int, default=256
         Training rows per fine-tuning batch (drawn with replacement).
     finetune_patience : int, default=200
-        Fine-tuning batches without a better validation loss before it stops.
+        Fine-tuning batches without a better validation score (by ``stop_metric``) before it
+        stops.
     precision : {"32", "bf16-mixed", "16-mixed"}, default="32"
         Arithmetic of the training forward passes. ``"bf16-mixed"`` and ``"16-mixed"`` run the
         operator's and the selector's training forward passes under ``torch.autocast`` in
