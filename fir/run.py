@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -451,9 +452,26 @@ def launcher_threads(launcher: DictConfig, cpu_count: int) -> int | None:
     return max(1, cpu_count // jobs)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, ``timeout``, a scheduler), raised where the run is so that it ends
+    as Ctrl-C does: ``run.json`` says ``"interrupted"``, fold worker processes are stopped
+    rather than left running on their own, and finished folds can be resumed."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated(f"received {signal.Signals(signum).name}")
+
+
 def main() -> None:
-    """Console entry point ``fir-run``."""
-    _hydra_main()
+    """Console entry point ``fir-run``; exits with 128 + 15 on SIGTERM, after cleaning up."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        _hydra_main()
+    except Terminated as exc:
+        print(f"fir-run: {exc}; the run stopped (resume it with resume=true).", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

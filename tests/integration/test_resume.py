@@ -152,3 +152,43 @@ def test_killed_mid_fold_then_resumed_equals_an_uninterrupted_run(uninterrupted,
         np.load(ref / "folds" / "fold_01_history.npz")["operator_loss"],
         np.load(cut / "folds" / "fold_01_history.npz")["operator_loss"],
     )
+
+
+def child_pids(pid: int) -> set[int]:
+    """Live processes whose parent is ``pid`` (Linux /proc)."""
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            kids.add(int(stat.parent.name))
+    return kids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc (Linux)")
+def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path):
+    """``kill PID`` (or ``timeout``) reaches fir-run alone, not its loky fold workers: they must
+    not keep training on their own, and run.json must not stay 'running'."""
+    out = tmp_path / "run"
+    proc = fir_run(out, *SLOW_FOLDS, "n_jobs=2")
+    deadline = time.monotonic() + 120
+    while len(workers := child_pids(proc.pid)) < 2 or not (out / "run.json").is_file():
+        assert proc.poll() is None, output(out)
+        assert time.monotonic() < deadline, "the fold workers never started"
+        time.sleep(0.05)
+    time.sleep(1.0)  # into the folds' training
+    assert proc.poll() is None, "the run ended before it could be terminated"
+    os.kill(proc.pid, signal.SIGTERM)  # the parent only, as `kill PID` does
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM, output(out)
+    deadline = time.monotonic() + 10
+    while alive := [p for p in workers if Path(f"/proc/{p}").exists()]:
+        if time.monotonic() > deadline:
+            for p in alive:
+                os.kill(p, signal.SIGKILL)
+            pytest.fail(f"fold workers {alive} outlived the terminated fir-run")
+        time.sleep(0.05)
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert not (out / "summary.json").exists()
+    assert "received SIGTERM" in output(out)

@@ -13,7 +13,13 @@ from fir.baselines.base import order_from_scores, ranking_from_order
 from fir.baselines.deep import AvGradSelector, DFSSelector
 from fir.baselines.kernel import BAHSICSelector, CCMSelector, hsic, project_capped_simplex
 from fir.baselines.models import make_mlp, make_svm
-from fir.baselines.mrmr import MRMRSelector, mutual_information
+from fir.baselines.mrmr import (
+    MRMRSelector,
+    _codes,
+    miq_order,
+    mutual_information,
+    mutual_information_columns,
+)
 from fir.baselines.sklearn_based import LassoSelector, RandomForestSelector, RFESelector
 from fir.baselines.wrappers import ForwardSelector
 
@@ -95,6 +101,30 @@ def test_mrmr_picks_relevant_then_non_redundant():
     assert sel.ranking_[0] == 1  # ties in relevance go to the lower index
     assert sel.ranking_[2] == 2  # MIQ: relevant and not redundant beats the copy x1
     assert np.isnan(sel.feature_importances_).all()
+
+
+def test_vectorised_mrmr_equals_the_pairwise_definition():
+    rng = np.random.default_rng(0)
+    Xd = rng.integers(0, 3, (60, 25))
+    Xd[:, 7] = Xd[:, 2]  # a duplicate: equal scores, the tie goes to the lower index
+    Xd[:, 9] = 1  # a constant column: no information
+    y = rng.choice([3, 8, 11], 60)  # labels need not be codes
+    codes, k = _codes(Xd)
+    states = [(codes == b).astype(np.float32) for b in range(k)]
+    pairwise = [mutual_information(Xd[:, j], y) for j in range(25)]
+    np.testing.assert_allclose(mutual_information_columns(states, y), pairwise, atol=1e-12)
+    assert mutual_information_columns(states, y)[9] == 0.0
+
+    # the greedy order, written out as the definition (one MI call per pair)
+    relevance = np.array(pairwise)
+    order, redundancy = [int(np.argmax(relevance))], np.zeros(25)
+    while len(order) < 25:
+        rest = [j for j in range(25) if j not in order]
+        for j in rest:
+            redundancy[j] += mutual_information(Xd[:, j], Xd[:, order[-1]])
+        quotient = relevance[rest] / (redundancy[rest] / len(order) + 1e-12)
+        order.append(rest[int(np.argmax(quotient))])
+    assert miq_order(Xd, y) == order
 
 
 def test_ccm_objective_decreases():
