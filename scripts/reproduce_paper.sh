@@ -53,8 +53,7 @@ presets=(
 
 # quick only: a profile cannot change a preset's sweep, so the grids are narrowed here, one
 # fir-run -m per line (a sweep key on the command line replaces the preset's).
-# Figure 4: glass and vowel in full; TOX-171 and yale at s = 10, 30, 50 and without mRMR, whose
-# full O(d^2) ordering costs ~1 min a fold on yale and ~30 min a fold on TOX-171.
+# Figure 4: glass and vowel in full; TOX-171 and yale at s = 10, 30, 50.
 # Supplement Figures VIII-X: s = 15, 35, 55 of 15..55.
 quick_runs() {
   case "$1" in
@@ -63,7 +62,7 @@ quick_runs() {
       for s in 1 2 3 4 5 6 7 8 9; do gv+="glass_s$s,vowel_s$s,"; done
       echo "+experiment/point=${gv%,}"
       echo "+experiment/point=tox171_s10,tox171_s30,tox171_s50,yale_s10,yale_s30,yale_s50" \
-        "method=dualnet,rfe,bahsic,ccm"
+        "method=dualnet,rfe,bahsic,mrmr,ccm"
       ;;
     fig5_enhancer_sizes) echo "s=15,35,55" ;;
     *) echo "" ;;

@@ -14,11 +14,10 @@ from fir.baselines.deep import AvGradSelector, DFSSelector
 from fir.baselines.kernel import BAHSICSelector, CCMSelector, hsic, project_capped_simplex
 from fir.baselines.models import make_mlp, make_svm
 from fir.baselines.mrmr import (
+    DiscreteColumns,
     MRMRSelector,
-    _codes,
     miq_order,
     mutual_information,
-    mutual_information_columns,
 )
 from fir.baselines.sklearn_based import LassoSelector, RandomForestSelector, RFESelector
 from fir.baselines.wrappers import ForwardSelector
@@ -109,11 +108,15 @@ def test_vectorised_mrmr_equals_the_pairwise_definition():
     Xd[:, 7] = Xd[:, 2]  # a duplicate: equal scores, the tie goes to the lower index
     Xd[:, 9] = 1  # a constant column: no information
     y = rng.choice([3, 8, 11], 60)  # labels need not be codes
-    codes, k = _codes(Xd)
-    states = [(codes == b).astype(np.float32) for b in range(k)]
+    columns = DiscreteColumns(Xd)
     pairwise = [mutual_information(Xd[:, j], y) for j in range(25)]
-    np.testing.assert_allclose(mutual_information_columns(states, y), pairwise, atol=1e-12)
-    assert mutual_information_columns(states, y)[9] == 0.0
+    np.testing.assert_allclose(columns.mutual_information(y), pairwise, atol=1e-12)
+    np.testing.assert_allclose(
+        columns.mutual_information(Xd[:, 4]),
+        [mutual_information(Xd[:, j], Xd[:, 4]) for j in range(25)],
+        atol=1e-12,
+    )
+    assert abs(columns.mutual_information(y)[9]) < 1e-12
 
     # the greedy order, written out as the definition (one MI call per pair)
     relevance = np.array(pairwise)
