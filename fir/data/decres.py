@@ -110,12 +110,24 @@ def load_enhancer_promoter(
     fetched = [fetch(remote, folder, url, verify) for remote in (DATA, LABELS, FEATURES)]
     names = _lines(fetched[2].path)
     labels = _lines(fetched[1].path)
-    X = pd.read_csv(fetched[0].path, sep=r"\s+", header=None, dtype=np.float64).to_numpy()
+    # The data matrix has no published hash, so a truncated or altered copy is caught here.
+    source = "" if fetched[0].url is None else f" from {fetched[0].url}"
+    redo = (
+        "The file has no published checksum: if it is a damaged download, delete "
+        f"{fetched[0].path} to download it again{source}."
+    )
+    try:
+        X = pd.read_csv(fetched[0].path, sep=r"\s+", header=None, dtype=np.float64).to_numpy()
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ValueError(
+            f"{fetched[0].path} is not a whitespace-separated numeric matrix without a header "
+            f"({exc}). {redo}"
+        ) from None
     if X.shape != (len(labels), len(names)):
         raise ValueError(
             f"{fetched[0].path} is {X.shape[0]} x {X.shape[1]}, but {fetched[1].path.name} has "
             f"{len(labels)} labels and {fetched[2].path.name} {len(names)} feature names; the "
-            "three files must come from the same DECRES release."
+            f"three files must come from the same DECRES release. {redo}"
         )
     unknown = sorted(set(labels) - set(MERGE))
     if unknown:

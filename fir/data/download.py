@@ -2,12 +2,15 @@
 
 Every loader describes its files as :class:`RemoteFile` records and calls :func:`fetch` for each.
 A file already in the data directory is used if its sha256 is one of the known-good values; a
-missing one is downloaded with pooch (to a temporary name, kept only if its hash matches).
+missing one is downloaded with pooch (into a temporary folder beside it, moved into place only if
+its hash is known-good).
 Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +26,9 @@ class RemoteFile:
     Attributes
     ----------
     name : path relative to the dataset's folder in the data directory (and to ``base_url``)
-    sha256 : known-good hashes of the file; the first is what ``base_url`` serves. Empty when
-        no hash has been published (the hash of what was used is then only recorded).
+    sha256 : known-good hashes of the file (a local or downloaded file must match one of them;
+        the first is what the official ``base_url`` serves). Empty when no hash has been
+        published (the hash of what was used is then only recorded).
     how_to_get : a sentence for the FileNotFoundError when the file cannot be downloaded
     """
 
@@ -105,36 +109,45 @@ def fetch(
             f"{remote.how_to_get} Place it at {path} (the data directory is paths.data_dir, "
             "set by FIR_DATA_DIR)."
         )
-    expected = remote.sha256[0] if verify and remote.sha256 else None
-    _download(url, path, expected, remote)
-    digest = sha256(path)
+    digest = _download(url, path, remote, verify)
     return FetchedFile(path, digest, url, digest in remote.sha256)
 
 
-def _download(url: str, path: Path, expected: str | None, remote: RemoteFile) -> None:
+def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> str:
+    """Download ``url`` to ``path`` through a temporary folder; the sha256 of what was kept.
+
+    The file is moved into place only when its hash is one of ``remote.sha256`` (or when
+    ``verify`` is off, or no hash is known), so a failed or corrupted download never leaves a
+    file that a later run would read.
+    """
     import requests  # pooch's own HTTP client; imported lazily like pooch does
 
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        pooch.retrieve(
-            url,
-            known_hash=None if expected is None else f"sha256:{expected}",
-            fname=path.name,
-            path=path.parent,
-            progressbar=False,
-        )
-    except requests.exceptions.RequestException as exc:
-        raise FileNotFoundError(
-            f"{path} is missing and downloading it from {url} failed ({type(exc).__name__}: "
-            f"{exc}). Download the file by hand from {url}{_hint(remote)} and place it at "
-            f"{path} (the data directory is paths.data_dir, set by FIR_DATA_DIR), or download "
-            "from a reachable copy with dataset.base_url=<URL of its folder>."
-        ) from exc
-    except ValueError as exc:  # pooch: hash mismatch; the temporary file is already removed
-        raise ValueError(
-            f"the file downloaded from {url} does not match the known sha256 {expected} "
-            f"({exc}). Nothing was kept at {path}. Try again later or from another copy "
-            f"(dataset.base_url=...); to accept it anyway use {CHECKSUM_OVERRIDE}."
-        ) from exc
+        try:
+            pooch.retrieve(url, known_hash=None, fname=path.name, path=staging, progressbar=False)
+        except requests.exceptions.RequestException as exc:
+            raise FileNotFoundError(
+                f"{path} is missing and downloading it from {url} failed ({type(exc).__name__}: "
+                f"{exc}). Download the file by hand from {url}{_hint(remote)} and place it at "
+                f"{path} (the data directory is paths.data_dir, set by FIR_DATA_DIR), or "
+                "download from a reachable copy with dataset.base_url=<URL of its folder>."
+            ) from exc
+        downloaded = staging / path.name
+        digest = sha256(downloaded)
+        if verify and remote.sha256 and digest not in remote.sha256:
+            raise ValueError(
+                f"the file downloaded from {url} has sha256 {digest}, which does not match the "
+                f"known sha256 {' or '.join(remote.sha256)}. Nothing was kept at {path}. Try "
+                f"again later or from another copy (dataset.base_url=...); to accept it anyway "
+                f"use {CHECKSUM_OVERRIDE}."
+            )
+        downloaded.chmod(0o644)  # a public data file, readable in a shared data directory
+        downloaded.replace(path)
+        return digest
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _hint(remote: RemoteFile) -> str:

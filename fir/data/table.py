@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,8 @@ MAX_CLASSES_INFERRED = 20  # an integer target with at most this many values is 
 
 def load_table(
     path: str | Path,
-    target: str,
-    features: list[str] | None = None,
+    target: str | int,
+    features: list[str] | str | int | None = None,
     task: str | None = None,
     n_folds: int = 5,
     standardize: bool = False,
@@ -43,8 +44,9 @@ def load_table(
     path : a ``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq`` or ``.npz`` file (relative to the
         current directory). An NPZ holds 1-D arrays as columns, and/or a 2-D ``X`` whose column
         names are ``feature_names`` when present (else ``X0``, ``X1``, ...).
-    target : the target column
-    features : the feature columns; None takes every other column
+    target : the target column (a number names a column called that number, e.g. ``3``)
+    features : the feature columns (one name, or a list); None takes every other column except
+        unnamed ones (``Unnamed: 0``: a saved row index, which can give the label away)
     task : "classification" or "regression"; None infers it (non-numeric targets, and integer
         targets with at most 20 distinct values, are classes)
     n_folds : the protocol's folds (``${n_splits}``): every class needs at least this many rows
@@ -60,12 +62,13 @@ def load_table(
     frame = read_table(file)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
+    target = str(target)  # Hydra reads dataset.target=3 as the integer 3
     if target not in columns:
         raise ValueError(
             f"dataset.target={target!r} is not a column of {file.name}; its columns are "
-            f"{columns}. Set e.g. dataset.target={columns[-1]}."
+            f"{_clip(columns)}. Set e.g. dataset.target={columns[-1]}."
         )
-    feats = [c for c in columns if c != target] if features is None else [str(f) for f in features]
+    feats = _feature_columns(features, columns, target, file)
     _check_features(feats, columns, target, frame, file)
     X = frame[feats].to_numpy(dtype=np.float64)
     _check_finite(X, file)
@@ -94,6 +97,31 @@ def load_table(
     )
 
 
+def _clip(items: list, n: int = 20) -> str:
+    """``items`` for a message: the first ``n``, and how many there are in all."""
+    return str(items) if len(items) <= n else f"{items[:n]}[:{n}] of {len(items)}"
+
+
+def _feature_columns(
+    features: list[str] | str | int | None, columns: list[str], target: str, file: Path
+) -> list[str]:
+    """The feature columns: those named (one name or a list), else every column but the
+    target and unnamed ones (pandas calls a header-less column ``Unnamed: N``; it is usually a
+    row index saved by ``DataFrame.to_csv``, and a row index can give the label away)."""
+    if features is not None:
+        names = [features] if isinstance(features, str | int) else list(features)
+        return [str(f) for f in names]
+    unnamed = [c for c in columns if re.fullmatch(r"Unnamed: \d+", c) and c != target]
+    if unnamed:
+        log.warning(
+            "%s: left out the unnamed column(s) %s (a saved row index?); list them in "
+            "dataset.features to use them as features",
+            file.name,
+            unnamed,
+        )
+    return [c for c in columns if c != target and c not in unnamed]
+
+
 def read_table(file: Path) -> pd.DataFrame:
     """The file as a DataFrame, by its extension."""
     kind = READERS.get(file.suffix.lower())
@@ -103,7 +131,13 @@ def read_table(file: Path) -> pd.DataFrame:
             f"{sorted(READERS)}."
         )
     if kind in ("csv", "tsv"):
-        return pd.read_csv(file, sep="," if kind == "csv" else "\t")
+        try:
+            return pd.read_csv(file, sep="," if kind == "csv" else "\t")
+        except pd.errors.EmptyDataError:
+            raise ValueError(
+                f"dataset.path={str(file)!r}: the file is empty (no header, no rows); give a "
+                "table with a header line and one row per sample."
+            ) from None
     if kind == "parquet":
         try:
             return pd.read_parquet(file)
@@ -115,8 +149,14 @@ def read_table(file: Path) -> pd.DataFrame:
 
 
 def _read_npz(file: Path) -> pd.DataFrame:
-    with np.load(file, allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except ValueError as exc:  # object arrays need pickle, which a data file must not run
+        raise ValueError(
+            f"dataset.path={str(file)!r}: {exc}. Save numeric (or string) arrays instead, e.g. "
+            "np.savez(path, X=X.astype(float), y=y, feature_names=np.array(names, dtype=str))."
+        ) from None
     columns: dict[str, np.ndarray] = {}
     if "X" in arrays and arrays["X"].ndim == 2:
         matrix = arrays.pop("X")
@@ -212,8 +252,17 @@ def _target(
         )
     small = {str(c): int(n) for c, n in zip(classes, counts, strict=True) if n < n_folds}
     if small:
+        items = list(small.items())
+        shown = dict(items[:10])
+        more = f" (and {len(items) - 10} more)" if len(items) > 10 else ""
+        regression = (
+            " If the target is a continuous value, use dataset.task=regression."
+            if len(classes) > MAX_CLASSES_INFERRED
+            else ""
+        )
         raise ValueError(
-            f"{file.name}: classes {small} have fewer rows than the {n_folds} folds "
-            "(n_splits) of stratified cross-validation; merge or drop them, or lower n_splits."
+            f"{file.name}: {len(small)} of the {len(classes)} classes of {column.name!r} have "
+            f"fewer rows than the {n_folds} folds (n_splits) of stratified cross-validation: "
+            f"{shown}{more}; merge or drop them, or lower n_splits.{regression}"
         )
     return y, [c.item() if isinstance(c, np.generic) else c for c in classes]

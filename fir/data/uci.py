@@ -89,11 +89,14 @@ def load_vowel(
     verify : refuse a file whose sha256 is not the known-good one
     """
     fetched = fetch(VOWEL, data_path(data_dir) / "vowel", base_url or VOWEL_URL, verify)
-    table = np.loadtxt(fetched.path, delimiter=",")  # (990, 14)
-    if table.ndim != 2 or table.shape[1] != 14:
+    # The pinned copy separates values by ", "; readers of the UCI archive's file parse it as
+    # whitespace-separated: both are read (commas count as whitespace).
+    lines = fetched.path.read_text().replace(",", " ").splitlines()
+    table = np.loadtxt(lines, ndmin=2)  # (990, 14)
+    if table.shape[1] != 14:
         raise ValueError(
-            f"{fetched.path}: expected 14 comma-separated columns (train/test, speaker, sex, "
-            f"10 features, class); got shape {table.shape}."
+            f"{fetched.path}: expected 14 columns (train/test, speaker, sex, 10 features, "
+            f"class); got shape {table.shape}."
         )
     return Dataset(
         name="vowel",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
-from fir.data.decres import load_enhancer_promoter_dfs
+from fir.data.decres import load_enhancer_promoter, load_enhancer_promoter_dfs
 from fir.data.mnist import load_mnist_pair
 from fir.data.scikit_feature import load_tox171, load_yale
 from fir.data.uci import load_glass, load_vowel
@@ -115,3 +117,30 @@ def test_dfs_release_is_balanced_and_l2_normalised(shared_data_dir):
     assert np.mean(np.abs(norms - 1) < 0.01) > 0.99
     assert ds.feature_names[:3] == ["ATF2", "ATF3", "BATF"]
     assert not ds.standardize
+
+
+def test_vowel_reads_the_whitespace_separated_uci_layout(shared_data_dir, tmp_path):
+    """The pinned copy is comma-separated; readers of the UCI archive's file parse it by
+    whitespace. Both give the same table (the unpinned layout needs verify=False)."""
+    (tmp_path / "vowel").mkdir()
+    text = (shared_data_dir / "vowel" / "vowel-context.data").read_text()
+    (tmp_path / "vowel" / "vowel-context.data").write_text(text.replace(",", " "))
+    ref, spaced = load_vowel(shared_data_dir), load_vowel(tmp_path, verify=False)
+    np.testing.assert_array_equal(ref.X, spaced.X)
+    np.testing.assert_array_equal(ref.y, spaced.y)
+
+
+def test_a_damaged_decres_matrix_says_to_delete_it(shared_data_dir, tmp_path):
+    """The DECRES data matrix has no published hash: a truncated copy must name itself and
+    the fix, not just fail to line up with the labels."""
+    folder = tmp_path / "enhancer-promoter"
+    folder.mkdir()
+    for name in ("GM12878_200bp_Classes.txt", "GM12878_Features.txt"):
+        shutil.copy(shared_data_dir / "enhancer-promoter" / name, folder / name)
+    matrix = folder / "GM12878_200bp_Data.txt"
+    matrix.write_text("1 2 3\n4 5 6\n")
+    with pytest.raises(ValueError, match=r"is 2 x 3.*delete .*GM12878_200bp_Data\.txt"):
+        load_enhancer_promoter(tmp_path)
+    matrix.write_text("ATF2 CTCF\n1 2\n")
+    with pytest.raises(ValueError, match=r"not a whitespace-separated numeric.*delete"):
+        load_enhancer_promoter(tmp_path)

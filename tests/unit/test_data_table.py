@@ -107,3 +107,45 @@ def test_unknown_suffix(tmp_path):
     (tmp_path / "d.xlsx").write_bytes(b"")
     with pytest.raises(ValueError, match=r"'\.xlsx'"):
         load_table(tmp_path / "d.xlsx", target="label")
+
+
+def test_numeric_column_names_and_a_single_feature(tmp_path):
+    """Hydra reads dataset.target=3 and dataset.features=ab as an int and a str."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(20, 3)), columns=["0", "1", "2"])
+    frame["3"] = [0, 1] * 10
+    frame.to_csv(tmp_path / "num.csv", index=False)
+    ds = load_table(tmp_path / "num.csv", target=3, features=[0, "2"])
+    assert ds.feature_names == ["0", "2"] and ds.n_features == 2
+    words = pd.DataFrame({"ab": rng.normal(size=20), "a": 1.0, "b": 2.0, "label": [0, 1] * 10})
+    words.to_csv(tmp_path / "words.csv", index=False)
+    assert load_table(tmp_path / "words.csv", "label", features="ab").feature_names == ["ab"]
+    assert load_table(tmp_path / "num.csv", 3, features=1).feature_names == ["1"]
+
+
+def test_a_saved_row_index_is_left_out_unless_named(frame, tmp_path, caplog):
+    """DataFrame.to_csv() writes the index as an unnamed column; on rows sorted by class it
+    would give the label away, as glass's Id does."""
+    path = tmp_path / "indexed.csv"
+    frame.to_csv(path)  # index=True: a column "Unnamed: 0"
+    with caplog.at_level("WARNING"):
+        ds = load_table(path, target="label")
+    assert ds.feature_names == ["a", "b", "c", "value"] and "Unnamed: 0" in caplog.text
+    kept = load_table(path, target="label", features=["Unnamed: 0", "a"])
+    assert kept.feature_names == ["Unnamed: 0", "a"]
+
+
+def test_empty_and_pickled_files_name_the_file(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match=r"dataset\.path=.*empty\.csv.*empty"):
+        load_table(tmp_path / "empty.csv", "y")
+    np.savez(tmp_path / "obj.npz", X=np.array([[1, "a"]] * 10, dtype=object), y=np.arange(10))
+    with pytest.raises(ValueError, match=r"dataset\.path=.*obj\.npz.*np\.savez"):
+        load_table(tmp_path / "obj.npz", "y")
+
+
+def test_a_continuous_target_as_classes_gives_a_short_error(tmp_path):
+    frame = pd.DataFrame({"x": np.arange(100.0), "y": np.linspace(0, 1, 100)})
+    frame.to_csv(tmp_path / "cont.csv", index=False)
+    with pytest.raises(ValueError, match=r"100 of the 100 classes.*and 90 more.*task=regression"):
+        load_table(tmp_path / "cont.csv", "y", task="classification")
