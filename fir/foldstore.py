@@ -19,7 +19,7 @@ import numpy as np
 
 from fir.data.base import Split
 from fir.evaluation import FoldResult
-from fir.reporting import atomic_write, finite_or_none, json_default
+from fir.reporting import atomic_write, dumps_json, finite_or_none
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def save_fold(folds_dir: Path, result: FoldResult, split_hash: str) -> Path:
         "has_history": result.history is not None,
     }
     path = fold_json_path(folds_dir, result.fold)
-    text = json.dumps(payload, indent=1, default=json_default) + "\n"
+    text = dumps_json(payload, indent=1)  # NaN (e.g. a diverged fit's best_val_loss) -> null
     atomic_write(path, lambda fh: fh.write(text.encode()))
     return path
 
@@ -96,8 +96,10 @@ def load_folds(folds_dir: Path, split_hashes: list[str]) -> dict[int, FoldResult
             continue
         try:
             result = _read_fold(path, folds_dir)
-        except (ValueError, KeyError, TypeError, OSError) as exc:
-            log.warning("ignoring %s (%s); fold %d runs again", path, exc, fold)
+        except Exception as exc:  # noqa: BLE001 - any damage: the fold runs again
+            log.warning(
+                "ignoring %s (%s: %s); fold %d runs again", path, type(exc).__name__, exc, fold
+            )
             continue
         if result.fold != fold:
             log.warning("ignoring %s: it records fold %d", path, result.fold)
@@ -123,7 +125,8 @@ def _read_fold(path: Path, folds_dir: Path) -> FoldResult:
         raise ValueError(f"missing fields {missing}")
     history = None
     if payload.get("has_history"):
-        with np.load(fold_history_path(folds_dir, payload["fold"])) as npz:
+        # our own handle: np.load leaks the one it opens when the archive is damaged
+        with open(fold_history_path(folds_dir, payload["fold"]), "rb") as fh, np.load(fh) as npz:
             history = {k: npz[k] for k in npz.files}
     return FoldResult(
         fold=int(payload["fold"]),
@@ -137,7 +140,7 @@ def _read_fold(path: Path, folds_dir: Path) -> FoldResult:
         n_train=int(payload["n_train"]),
         n_val=int(payload["n_val"]),
         n_test=int(payload["n_test"]),
-        extra=dict(payload["extra"]),
+        extra={k: np.nan if v is None else v for k, v in payload["extra"].items()},
         val_score=np.nan if payload["val_score"] is None else float(payload["val_score"]),
         wall_time_s=float(payload["wall_time_s"]),
         history=history,

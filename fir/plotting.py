@@ -14,6 +14,12 @@ SELECTED_COLOR = "#d62728"
 OTHER_COLOR = "#7f7f7f"
 
 
+def plain(text: str) -> str:
+    """``text`` drawn as written: a ``$`` (in a user's column name) would start mathtext, and
+    an unbalanced one stops the figure from being drawn."""
+    return str(text).replace("$", r"\$")
+
+
 def importance_figure(summary: dict, max_features: int = 40, title: str | None = None) -> Figure:
     """Mean +- std feature importance over folds (the paper's Figure 2).
 
@@ -37,12 +43,12 @@ def importance_figure(summary: dict, max_features: int = 40, title: str | None =
     colors = np.where(in_all, SELECTED_COLOR, OTHER_COLOR)
     ax.bar(x, mean, yerr=std, color=colors, capsize=2, error_kw={"lw": 0.8})
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks(x, [f["name"] for f in feats], rotation=90 if len(feats) > 12 else 0)
+    ax.set_xticks(x, [plain(f["name"]) for f in feats], rotation=90 if len(feats) > 12 else 0)
     ax.set_ylabel("importance (mean ± std)")
     test = summary["test"]
     ax.set_title(
         title
-        or f"{summary['dataset']} · {summary['method']} · s={summary['s']} · "
+        or f"{plain(summary['dataset'])} · {summary['method']} · s={summary['s']} · "
         f"{summary['metric']} {test['mean']:.3f} ± {test['std']:.3f}",
         fontsize=9,
     )

@@ -53,10 +53,32 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
         raise
 
 
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` as JSON to ``path`` atomically (see :func:`atomic_write`)."""
-    text = json.dumps(payload, indent=2, default=json_default) + "\n"
+def write_json_atomic(path: Path, payload: dict[str, Any], indent: int = 2) -> None:
+    """Write ``payload`` as JSON to ``path`` atomically (see :func:`atomic_write`); NaN and
+    infinities anywhere in it are written as null (:func:`json_safe`)."""
+    text = dumps_json(payload, indent)
     atomic_write(path, lambda fh: fh.write(text.encode()))
+
+
+def dumps_json(payload: Any, indent: int = 2) -> str:
+    """Strict JSON text of ``payload`` (NaN and infinities as null) with a final newline."""
+    return (
+        json.dumps(json_safe(payload), indent=indent, default=json_default, allow_nan=False) + "\n"
+    )
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float, at any depth, replaced by None: JSON has no NaN or
+    Infinity (Python writes them, but ``JSON.parse``, ``jq`` and strict readers reject them)."""
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    return obj
 
 
 def json_default(obj: Any) -> Any:

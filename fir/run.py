@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.base import BaseEstimator, clone
@@ -191,19 +192,24 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
             threads_per_job=cfg.torch_threads,
             done=done,
         )
-    except KeyboardInterrupt:
-        _finish(out_dir, run_info, "interrupted", started)
+        summary = summarise(results, dataset, meta, time.perf_counter() - started)
+        _write_outputs(out_dir, results, dataset, summary)
+    except KeyboardInterrupt as exc:
+        _finish(out_dir, run_info, "interrupted", started, error=_describe(exc))
         raise
     except BaseException as exc:
-        _finish(out_dir, run_info, "failed", started, error=f"{type(exc).__name__}: {exc}")
+        _finish(out_dir, run_info, "failed", started, error=_describe(exc))
         raise
-    wall = time.perf_counter() - started
-    summary = summarise(results, dataset, meta, wall)
-    _write_outputs(out_dir, results, dataset, summary)
     _finish(out_dir, run_info, "completed", started)
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
+
+
+def _describe(exc: BaseException) -> str:
+    """``run.json``'s ``error``: the exception's type and message (Ctrl-C has no message)."""
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def _fold_record(result: FoldResult, split_hash: str | None = None) -> dict[str, Any]:
@@ -230,6 +236,10 @@ def _previous_run(out_dir: Path) -> dict[str, Any] | None:
 def _comparable_config(config: dict[str, Any]) -> dict[str, Any]:
     config = with_selector_defaults(config)
     config = {k: v for k, v in config.items() if k not in RESUME_IGNORED_KEYS}
+    if isinstance(config.get("dataset"), dict):
+        # where the files are read from (paths.data_dir, resolved into it), not what is read:
+        # the split hashes and the data's provenance cover the content
+        config["dataset"] = {k: v for k, v in config["dataset"].items() if k != "data_dir"}
     method = dict(config.get("method") or {})
     if isinstance(method.get("selector"), dict):
         method["selector"] = {k: v for k, v in method["selector"].items() if k != "verbose"}
@@ -414,11 +424,12 @@ def _hydra_main(cfg: DictConfig) -> float:
     if cfg.torch_threads is None:
         cfg.torch_threads = launcher_threads(hydra_cfg.launcher, os.cpu_count() or 1)
     out_dir = Path(hydra_cfg.runtime.output_dir)
-    if cfg.resume:
+    if cfg.resume and _timestamped_run_dir(hydra_cfg):
         resumed = find_resumable(out_dir, cfg)
         if resumed != out_dir:
             log.info("resume=true: continuing the run in %s", resumed)
             out_dir = resumed
+            _log_also_to(out_dir / f"{hydra_cfg.job.name}.log")
     try:
         summary = run(cfg, out_dir)
     except (ValueError, TypeError, FileNotFoundError) as exc:
@@ -429,6 +440,25 @@ def _hydra_main(cfg: DictConfig) -> float:
         print(f"fir-run: error: {exc}", file=sys.stderr)
         sys.exit(1)
     return validation_objective(summary)
+
+
+def _timestamped_run_dir(hydra_cfg: DictConfig) -> bool:
+    """True for a single run in the default, timestamped ``hydra.run.dir``: only then does
+    ``resume=true`` look for the newest earlier run of the same config beside it. A directory
+    named on the command line, and every multirun point, are resumed where they are."""
+    if hydra_cfg.mode != RunMode.RUN:
+        return False
+    named = {o.split("=", 1)[0].lstrip("+~") for o in hydra_cfg.overrides.hydra}
+    return "hydra.run.dir" not in named
+
+
+def _log_also_to(path: Path) -> None:
+    """Add the job log's file handler for ``path`` (the resumed run's own log)."""
+    handler = logging.FileHandler(path)
+    first = next((h for h in logging.getLogger().handlers if h.formatter is not None), None)
+    if first is not None:
+        handler.setFormatter(first.formatter)
+    logging.getLogger().addHandler(handler)
 
 
 def validation_objective(summary: dict[str, Any]) -> float:

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
 from fir.nets import OperatorConfig, SelectorMLP, build_operator
-from fir.optim import FlatOptimizer
+from fir.optim import OPTIMIZERS, FlatOptimizer
 from fir.repro import make_generators, resolve_device
 from fir.training import (
     PRECISIONS,
@@ -39,6 +39,9 @@ from fir.training import (
 log = logging.getLogger(__name__)
 
 TASKS = ("auto", "classification", "regression")
+
+
+MAX_LR = 1e3  # a larger learning rate is a typo: its Adam steps overflow float32
 
 
 class DualNetSelector(SelectorMixin, BaseEstimator):
@@ -392,8 +395,19 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         history = train_dual_net(
             operator, selector, operator_opt, selector_opt, data, kind, cfg, gen
         )
+        if history.best_batch < 0:
+            raise ValueError(
+                f"training diverged: the operator's validation loss was never finite in "
+                f"{history.n_batches} batches (operator_lr={self.operator_lr}). Lower "
+                "operator_lr (the paper's is 0.001), or check the scale of the data and target."
+            )
         selector.eval()
         final = optimal_mask(selector, n_features, s, self.final_search_steps, device)
+        if not torch.isfinite(final.importances).all():
+            raise ValueError(
+                f"training diverged: the selector's importances are not finite (selector_lr="
+                f"{self.selector_lr}). Lower selector_lr (the paper's is 0.001)."
+            )
         history.search_swaps.append(final.n_swaps)
         if self.finetune_batches:
             history.finetune = finetune_operator(
@@ -621,6 +635,17 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")
         if self.task not in TASKS:
             raise ValueError(f"task={self.task!r} is not supported; choose one of {TASKS}.")
+        for net in ("operator", "selector"):
+            name, lr = getattr(self, f"{net}_optimizer"), getattr(self, f"{net}_lr")
+            if name not in OPTIMIZERS:
+                raise ValueError(
+                    f"{net}_optimizer={name!r} is not supported; choose one of {OPTIMIZERS}."
+                )
+            if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr <= MAX_LR:
+                raise ValueError(
+                    f"{net}_lr={lr!r} is invalid: a learning rate must be positive and at most "
+                    f"{MAX_LR:g} (larger steps overflow float32), e.g. 0.001 (the paper's)."
+                )
 
     def _resolve_task(self, y: np.ndarray) -> str:
         if self.task != "auto":

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from fir.plotting import plain  # noqa: E402
 from fir.report.cells import Cell, format_mean_std, mean_std  # noqa: E402
 
 ALL_FOLDS, SOME_FOLDS, NO_FOLD = "#1f77b4", "#d62728", "#b0b0b0"
@@ -103,7 +104,7 @@ def synthetic_importance_figure(cells: list[Cell]) -> Figure:
         ax.axhline(0, color="black", lw=0.6)
         low, high = np.nan_to_num(mean[top] - std[top]), np.nan_to_num(mean[top] + std[top])
         ax.set_ylim(min(-0.2, float(low.min()) - 0.05), max(1.2, float(high.max()) + 0.05))
-        ax.set_xticks(x, [cell.feature_names[j] for j in top], fontsize=8)
+        ax.set_xticks(x, [plain(cell.feature_names[j]) for j in top], fontsize=8)
         for label, j in zip(ax.get_xticklabels(), top, strict=True):
             if cell.informative and j in cell.informative:
                 label.set_fontweight("bold")
@@ -154,7 +155,7 @@ def _bars(ax, cell: Cell, n_top: int, title: str) -> None:
     ax.bar(x, mean[order], yerr=std[order] if own else None, color=selection_colors(cell, order),
            capsize=1.5, error_kw={"lw": 0.5})  # fmt: skip
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks(x, [cell.feature_names[j] for j in order], rotation=90, fontsize=6)
+    ax.set_xticks(x, [plain(cell.feature_names[j]) for j in order], rotation=90, fontsize=6)
     ax.set_xlim(-0.7, len(order) - 0.3)
     ax.set_ylabel("normalised importance" if own else "share of folds", fontsize=7)
     ax.set_title(title, fontsize=8)

@@ -99,6 +99,52 @@ def test_resume_accepts_a_run_recorded_before_a_selector_argument_existed(tmp_pa
         run(cfg("dataset=xor", "resume=true", "method.selector.finetune_batches=8"), tmp_path)
 
 
+def test_resume_accepts_another_data_directory(tmp_path, shared_data_dir):
+    """paths.data_dir says where the files are, not what they are (the split hashes do)."""
+    run(cfg("dataset=glass", "method=mrmr", "s=3", f"paths.data_dir={shared_data_dir}"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    info["status"] = "running"
+    info["config"]["dataset"]["data_dir"] = "/somewhere/else"
+    (tmp_path / "run.json").write_text(json.dumps(info))
+    (tmp_path / "summary.json").unlink()
+    run(cfg("dataset=glass", "method=mrmr", "s=3", "resume=true",
+            f"paths.data_dir={shared_data_dir}"), tmp_path)  # fmt: skip
+    assert json.loads((tmp_path / "run.json").read_text())["resumed_folds"] == [0, 1]
+
+
+def test_a_damaged_history_file_makes_its_fold_run_again(tmp_path):
+    run(cfg("dataset=xor"), tmp_path)
+    history = tmp_path / "folds" / "fold_01_history.npz"
+    history.write_bytes(history.read_bytes()[: history.stat().st_size // 2])
+    info = json.loads((tmp_path / "run.json").read_text())
+    (tmp_path / "run.json").write_text(json.dumps({**info, "status": "running"}))
+    (tmp_path / "summary.json").unlink()
+    run(cfg("dataset=xor", "resume=true"), tmp_path)
+    assert json.loads((tmp_path / "run.json").read_text())["resumed_folds"] == [0]
+
+
+def test_resume_stays_in_a_named_run_dir_and_in_each_multirun_point(tmp_path):
+    """Only the default, timestamped run dir looks for an earlier run beside it: a named
+    hydra.run.dir, or a multirun point, must not continue (or return) a sibling's run."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        done = subprocess.run(
+            [sys.executable, "-m", "fir.run", "profile=tiny", "verbose=0", "resume=true",
+             f"hydra.run.dir={out}"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert json.loads((b / "run.json").read_text())["status"] == "completed"
+    sweep = tmp_path / "sweep"
+    done = subprocess.run(
+        [sys.executable, "-m", "fir.run", "-m", "profile=tiny", "verbose=0", "resume=true",
+         "torch_threads=1,2", f"hydra.sweep.dir={sweep}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(list(sweep.glob("*/*/*/run.json"))) == 2
+
+
 def test_without_resume_old_fold_files_are_discarded(tmp_path):
     run(cfg("dataset=xor"), tmp_path)
     run(cfg("dataset=xor", "seed=1"), tmp_path)  # a fresh run in the same directory

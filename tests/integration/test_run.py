@@ -169,3 +169,50 @@ def test_folds_in_parallel_give_the_same_results(tiny_run, tmp_path):
     # The workers' own log lines reach the parent's log file, tagged with their fold.
     text = (tmp_path / "parent.log").read_text()
     assert "[fold 1] fit done" in text and "[fold 2] fit done" in text
+
+
+def test_json_files_are_strict_json_even_when_values_are_nan(tmp_path):
+    """JSON has no NaN or Infinity (JSON.parse, jq and strict readers reject them)."""
+    from fir.foldstore import load_folds
+    from fir.reporting import write_json_atomic
+
+    write_json_atomic(tmp_path / "a.json", {"x": float("nan"), "y": [1.0, float("inf")], "z": 2})
+    text = (tmp_path / "a.json").read_text()
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON")) == {
+        "x": None, "y": [1.0, None], "z": 2,
+    }  # fmt: skip
+
+    out = tmp_path / "run"
+    run(tiny_cfg("dataset=xor", "n_splits=2"), out)
+    fold = out / "folds" / "fold_00.json"
+    payload = json.loads(fold.read_text())
+    payload["extra"]["best_val_loss"] = None  # as a diverged fit's NaN is now written
+    fold.write_text(json.dumps(payload))
+    (result,) = [r for k, r in load_folds(out / "folds", [payload["split_sha256"]]).items()]
+    assert np.isnan(result.extra["best_val_loss"])
+
+
+def test_a_failure_while_writing_outputs_marks_the_run_failed(tmp_path, monkeypatch):
+    import fir.run
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fir.run, "_write_outputs", broken)
+    with pytest.raises(OSError, match="disk full"):
+        run(tiny_cfg("dataset=xor", "n_splits=2"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["status"] == "failed" and info["error"] == "OSError: disk full"
+
+
+def test_feature_names_with_dollar_signs_are_drawn_as_written(tmp_path):
+    """A '$' in a user's column name would start mathtext; an unbalanced one broke the plot."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["$alpha_{", "cost $", "b"])
+    frame["label"] = (frame["b"] > 0).astype(int)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    out = tmp_path / "run"
+    run(tiny_cfg("dataset=table", f"dataset.path={tmp_path / 't.csv'}", "dataset.target=label",
+                 "s=1", "n_splits=2"), out)  # fmt: skip
+    assert (out / "figures" / "importance.png").is_file()
+    assert json.loads((out / "run.json").read_text())["status"] == "completed"

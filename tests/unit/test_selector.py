@@ -114,6 +114,19 @@ def test_sklearn_composition(blobs):
         ({"n_features_to_select": 2, "operator_optimizer": "rmsprop"}, None, r"rmsprop"),
         ({"n_features_to_select": 2, "operator_activation": "swish"}, None, r"swish"),
         ({"n_features_to_select": 2}, "nan", r"NaN"),
+        ({"n_features_to_select": 2, "operator_lr": -1}, None, r"operator_lr=-1 is invalid"),
+        ({"n_features_to_select": 2, "selector_lr": 1e38}, None, r"selector_lr=1e\+38 is inv"),
+        ({"n_features_to_select": 2, "selector_optimizer": "adamw"}, None, r"selector_optim"),
+        (  # weights that blow up to inf - inf = NaN: stop, naming the key, not a silent fit
+            {
+                "n_features_to_select": 2,
+                "operator_activation": "relu",
+                "operator_lr": 1000,
+                "operator_optimizer": "sgd",
+            },
+            "scale",
+            r"training diverged.*operator_lr=1000",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_error(blobs, params, X_fix, match):
@@ -121,6 +134,8 @@ def test_bad_input_is_a_clear_error(blobs, params, X_fix, match):
     if X_fix == "nan":
         X = X.copy()
         X[3, 2] = np.nan
+    elif X_fix == "scale":
+        X = X * 1e3
     with pytest.raises((ValueError, TypeError), match=match):
         tiny(**params).fit(X, y)
 
