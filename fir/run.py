@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -100,6 +102,7 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
                 return json.loads((out_dir / SUMMARY_JSON).read_text())
     else:
         clear_folds(folds_dir)
+        clear_results(out_dir)
     meta = {
         "dataset": None,
         "method": cfg.method.get("name"),
@@ -204,6 +207,14 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
+
+
+def clear_results(out_dir: Path) -> None:
+    """Remove an earlier run's results from ``out_dir`` (a fresh, non-resumed run there), so
+    that a new run that fails cannot leave an old ``summary.json`` looking like its result."""
+    for name in (SUMMARY_JSON, FOLDS_CSV, FEATURES_CSV, IMAGE_MEANS_NPZ, SPLITS_NPZ):
+        (out_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / FIGURES_DIR, ignore_errors=True)
 
 
 def _describe(exc: BaseException) -> str:
@@ -432,12 +443,16 @@ def _hydra_main(cfg: DictConfig) -> float:
             _log_also_to(out_dir / f"{hydra_cfg.job.name}.log")
     try:
         summary = run(cfg, out_dir)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, InstantiationException) as exc:
         # A bad config, bad data or a missing file: the message names the fix, so no traceback
-        # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed".
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed". A loader's
+        # error reaches here wrapped by hydra.utils.instantiate: its own message is the news.
+        cause = exc.__cause__ if isinstance(exc, InstantiationException) else exc
+        if os.environ.get("HYDRA_FULL_ERROR") == "1" or not isinstance(
+            cause, ValueError | TypeError | FileNotFoundError
+        ):
             raise
-        print(f"fir-run: error: {exc}", file=sys.stderr)
+        print(f"fir-run: error: {cause}", file=sys.stderr)
         sys.exit(1)
     return validation_objective(summary)
 

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -127,6 +128,22 @@ def test_cli_single_run_and_errors(tmp_path):
     assert bad.returncode != 0 and "s=-1 is invalid" in bad.stderr
     unknown = fir_run("dataset=nope", cwd=tmp_path)
     assert unknown.returncode != 0 and "Available options in 'dataset'" in unknown.stderr
+    # a loader's error, wrapped by hydra's instantiate, reads as the loader wrote it
+    missing = fir_run("dataset=table", "dataset.path=nope.csv", "dataset.target=y",
+                      f"hydra.run.dir={tmp_path}/missing", cwd=tmp_path)  # fmt: skip
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("fir-run: error: dataset.path='nope.csv': no file")
+
+
+def test_a_fresh_run_removes_an_earlier_runs_results(tiny_run, tmp_path):
+    """A new run that fails in a directory that held a result must not leave that result
+    looking like its own."""
+    shutil.copytree(tiny_run[0], tmp_path / "run")
+    with pytest.raises(ValueError, match="s=10 is invalid"):
+        run(tiny_cfg("s=10"), tmp_path / "run")
+    left = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert "summary.json" not in left and "folds.csv" not in left and "figures" not in left
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "failed"
 
 
 def test_cli_multirun_writes_one_directory_per_point(tmp_path):
