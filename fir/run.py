@@ -133,6 +133,10 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
         meta["dataset"] = run_info["dataset"] = dataset.name
         validate_dataset(dataset, int(cfg.s))
         selector: BaseEstimator = instantiate(cfg.method.selector, _convert_="all")
+        if selector.get_params().get("task") == "auto":
+            # the dataset knows its task; guessing it from y calls an integer-valued
+            # regression target (ages, counts) classes
+            selector.set_params(task=dataset.task)
         estimator = _instantiate_estimator(
             cfg.estimator if cfg.get("estimator") is not None else cfg.method.get("estimator"),
             dataset.task,

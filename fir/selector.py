@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -320,13 +321,14 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         device = resolve_device(self.device)
         rng, gen = make_generators(self.random_state, device)
 
+        if (X_val is None) != (y_val is None):
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"fit received {given} without {missing}; pass both or neither.")
         if X_val is None:
             X, X_val, y_enc, y_val_enc = self._holdout(X, y_enc, task, rng)
         else:
-            if y_val is None:
-                raise ValueError("fit received X_val without y_val; pass both or neither.")
             X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
-            y_val = np.asarray(y_val)
+            y_val = column_or_1d(y_val, warn=True)  # a column vector, as y may be
             check_consistent_length(X_val, y_val)
             if task == "regression":
                 y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
@@ -523,7 +525,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             )
         if not np.isin(masks, (0.0, 1.0)).all():
             raise ValueError("masks must be binary (0/1).")
-        y = np.asarray(y)
+        y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         y_enc = self.target_.encode(y, "y")
         dtype = torch.long if self.loss_kind_ == "multiclass" else torch.float32

@@ -128,6 +128,11 @@ class DFSSelector(_DeepBase):
         self.alpha1 = alpha1
         self.alpha2 = alpha2
 
+    def __sklearn_is_fitted__(self) -> bool:
+        # ``lambda_`` (the paper's name) is a parameter: its trailing underscore must not make
+        # scikit-learn's check_is_fitted take an unfitted selector for a fitted one
+        return hasattr(self, "support_")
+
     def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
         return nn.Sequential(OneToOne(d), mlp([d, *self.hidden, n_out], self.activation, gen))
 

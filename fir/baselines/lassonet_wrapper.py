@@ -16,7 +16,7 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import validate_data
 
-from fir.baselines.base import BaseSelector, check_s, resolve_task
+from fir.baselines.base import BaseSelector, check_s, check_validation, resolve_task
 from fir.repro import make_generators, resolve_device
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class LassoNetSelector(BaseSelector):
         from lassonet import LassoNetClassifier, LassoNetRegressor
 
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+        X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         self.device_ = resolve_device(self.device)

@@ -13,7 +13,13 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.svm import SVC, SVR
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from fir.baselines.base import BaseSelector, check_s, order_from_scores, resolve_task
+from fir.baselines.base import (
+    BaseSelector,
+    check_s,
+    check_validation,
+    order_from_scores,
+    resolve_task,
+)
 
 
 def _seed(random_state) -> int | None:
@@ -134,6 +140,7 @@ class RandomForestSelector(BaseSelector):
         """Grid-search the forest on ``(X, y)``; permutation importance on ``(X_val, y_val)``
         when given (held-out data), else on ``(X, y)``."""
         X, y = validate_data(self, X, y, dtype=np.float64)
+        X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         seed = _seed(self.random_state)

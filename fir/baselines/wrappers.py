@@ -10,7 +10,13 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import validate_data
 
-from fir.baselines.base import BaseSelector, check_s, order_from_scores, resolve_task
+from fir.baselines.base import (
+    BaseSelector,
+    check_s,
+    check_validation,
+    order_from_scores,
+    resolve_task,
+)
 from fir.baselines.models import make_mlp
 from fir.metrics import task_score
 
@@ -61,6 +67,7 @@ class ForwardSelector(BaseSelector):
     def fit(self, X, y, X_val=None, y_val=None):
         """Select ``s`` features greedily."""
         X, y = validate_data(self, X, y, dtype=np.float64)
+        X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         rng = np.random.default_rng(self.random_state)
@@ -95,7 +102,7 @@ class ForwardSelector(BaseSelector):
                     for j in rest
                 ]
             )
-            best = order_from_scores(scores)
+            best = order_from_scores(scores, rng)  # ties at random, never by column index
             if len(chosen) == s:
                 break
             chosen.append(rest[best[0]])

@@ -75,3 +75,15 @@ def test_run_level_validation_names_key_value_and_fix(override, match):
 def test_missing_mandatory_dataset_keys_are_named():
     with pytest.raises(ValueError, match=r"dataset.path is required.*dataset.target"):
         validate_run_config(compose_run("dataset=table"))
+
+
+@pytest.mark.parametrize(
+    "dataset",
+    ["xor", "regression", "binary", "mnist38", "enhancer_promoter", "enhancer_promoter_dfs"],
+)
+@pytest.mark.parametrize("method", ["dfs", "avgrad"])
+def test_dfs_and_avgrad_use_the_operators_mlp(dataset, method):
+    """Supplement A.2: DFS (and AvGrad on MNIST) use 'the same architecture as the operator
+    net' of Table I, on every dataset the paper runs them on."""
+    operator = compose_run(f"dataset={dataset}", "method=dualnet").method.selector.operator_hidden
+    assert compose_run(f"dataset={dataset}", f"method={method}").method.selector.hidden == operator

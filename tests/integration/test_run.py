@@ -233,3 +233,17 @@ def test_feature_names_with_dollar_signs_are_drawn_as_written(tmp_path):
                  "s=1", "n_splits=2"), out)  # fmt: skip
     assert (out / "figures" / "importance.png").is_file()
     assert json.loads((out / "run.json").read_text())["status"] == "completed"
+
+
+def test_baselines_take_the_task_from_the_dataset(tmp_path):
+    """An integer-valued regression target (an age, a count) looks like classes to a guess
+    from y; the dataset's task must decide (mRMR refuses regression, so it must fail here)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80, 4)), columns=list("abcd"))
+    frame["age"] = (30 + 10 * frame["a"]).round().astype(int)  # > 20 values: regression
+    frame.to_csv(tmp_path / "age.csv", index=False)
+    table = ("dataset=table", f"dataset.path={tmp_path / 'age.csv'}", "dataset.target=age", "s=2")
+    with pytest.raises(ValueError, match="mrmr: got a regression target"):
+        run(tiny_cfg(*table, "method=mrmr"), tmp_path / "mrmr")
+    summary = run(tiny_cfg(*table, "method=random_forest"), tmp_path / "rf")
+    assert summary["metric"] == "mse"

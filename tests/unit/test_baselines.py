@@ -184,3 +184,49 @@ def test_models_follow_task():
     assert make_mlp("regression", hidden=(5,)).hidden_layer_sizes == (5,)
     with pytest.raises(ValueError, match="make_svm: task='auto'.*task: \\?\\?\\?"):
         make_svm("auto")
+
+
+ACCEPTS_VALIDATION = ["dfs", "avgrad", "forward", "random_forest"]
+
+
+@CONVERGENCE
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")
+@pytest.mark.parametrize("name", ACCEPTS_VALIDATION)
+def test_validation_data_both_or_neither_and_one_label_per_row(name, data):
+    """Without y_val a regression net early-stopped on NaN losses and kept its untrained
+    weights; a column-vector y_val must work as a column-vector y does."""
+    X, y = data
+    for given in ({"X_val": X[:20]}, {"y_val": y[:20]}):
+        with pytest.raises(ValueError, match=rf"{name}: fit received .* pass both or neither"):
+            TINY[name](2).fit(X[20:], y[20:], **given)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        TINY[name](2).fit(X[20:], y[20:], X_val=X[:20], y_val=y[:10])
+    column = TINY[name](2).fit(X[20:], y[20:], X_val=X[:20], y_val=y[:20, None])
+    flat = TINY[name](2).fit(X[20:], y[20:], X_val=X[:20], y_val=y[:20])
+    np.testing.assert_array_equal(column.ranking_, flat.ranking_)
+
+
+def test_dfs_lambda_parameter_is_not_fitted_state():
+    """``lambda_`` ends in an underscore, which scikit-learn reads as fitted state."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    with pytest.raises(NotFittedError):
+        check_is_fitted(DFSSelector(2))
+
+
+@CONVERGENCE
+def test_forward_selection_breaks_ties_at_random():
+    """Single-feature MLPs often tie (all predict the majority class); the first column must
+    not win every tie, or the synthetic data's relevant X0 is favoured by its index."""
+    X = np.zeros((60, 6))  # every candidate scores the same
+    y = np.arange(60) % 2
+    firsts = {
+        int(
+            np.argmin(
+                ForwardSelector(1, hidden=(2,), max_iter=2, random_state=r).fit(X, y).ranking_
+            )
+        )
+        for r in range(8)
+    }
+    assert len(firsts) > 1

@@ -151,3 +151,16 @@ def test_cuda_without_cuda_is_a_clear_error(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match="CUDA is not available.*device=auto or device=cpu"):
         tiny(n_features_to_select=2, device="cuda").fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")
+def test_validation_targets_as_a_column_and_y_val_alone(blobs):
+    """A column-vector y_val failed only when Phase II began; y_val without X_val was ignored."""
+    X, y = blobs
+    n = len(X) // 2
+    column = tiny(n_features_to_select=2).fit(X[:n], y[:n], X[n:], y[n:, None])
+    flat = tiny(n_features_to_select=2).fit(X[:n], y[:n], X[n:], y[n:])
+    np.testing.assert_array_equal(column.feature_importances_, flat.feature_importances_)
+    assert flat.mask_losses(X, y[:, None], np.eye(X.shape[1])[:2]).shape == (2,)
+    with pytest.raises(ValueError, match="y_val without X_val"):
+        tiny(n_features_to_select=2).fit(X, y, y_val=y)
