@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     )
     parser.add_argument("--out", default=None, help="also write the table to this CSV file")
     args = parser.parse_args(argv)
-    table = rescore_run(args.run_dir, args.model, args.data_dir)
+    try:
+        table = rescore_run(args.run_dir, args.model, args.data_dir)
+    except (FileNotFoundError, ValueError) as exc:  # the message names the fix
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
     print(table.to_string(index=False))
     print(
         f"mean: run {table['run_score'].mean():.4f} +- {table['run_score'].std(ddof=0):.4f}, "

@@ -60,3 +60,10 @@ def test_incomplete_runs_are_clear_errors(tmp_path):
         rescore_run(out)
     with pytest.raises(ValueError, match=r"model='knn' is not one of"):
         rescore_run(out, "knn")
+
+
+def test_cli_errors_are_one_line_without_a_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path / "nothing")])
+    assert stop.value.code == 1
+    assert capsys.readouterr().err.startswith("python -m fir.rescore: error: ")
