@@ -6,6 +6,9 @@ For each fold, and for the mean over folds, one figure with
 * the selected-features map superimposed on each class's mean image (supplement B.3): in HSV,
   the hue (0 to 270 degrees, red = most important) encodes the normalised importance, the value
   is the mean image; pixels with no positive score keep the grey background.
+
+Methods with no importance scores are drawn from their selection (the map of the mean over
+folds is then how often each pixel was selected).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ def image_map_figures(
     Parameters
     ----------
     dataset : a dataset with ``image_shape``; its class-mean images are the backgrounds
-    importances : (n_folds, n_features) scores, larger = more important (NaN: no score)
+    importances : (n_folds, n_features) scores, larger = more important; a fold whose scores
+        are all NaN (a method with no scores) is drawn from its selection
     selected_masks : (n_folds, n_features) bool, the features each fold selected
 
     Returns
@@ -52,9 +56,15 @@ def image_map_figures(
             f"(n_folds, {dataset.n_features}) for dataset {dataset.name!r}."
         )
     backgrounds = class_mean_images(dataset)
+    # A method that gives an order but no score (RFE, BAHSIC, mRMR, CCM) has NaN importances:
+    # its maps show the selection instead (1 = selected; over folds, the share of folds).
+    unscored = ~np.isfinite(importances).any(axis=1)
+    importances = np.where(unscored[:, None], selected.astype(float), importances)
+    note = " · no importance scores: selection shown" if unscored.all() else ""
     figures = {}
     for k in range(len(importances)):
         title = f"{dataset.name} · fold {k} · {int(selected[k].sum())} selected"
+        title += " · no importance scores: selection shown" if unscored[k] else ""
         figures[f"map_fold{k}"] = _map_figure(
             dataset, importances[k], selected[k], backgrounds, title
         )
@@ -62,7 +72,7 @@ def image_map_figures(
     any_fold = selected.any(axis=0)
     title = (
         f"{dataset.name} · mean over {len(importances)} fold(s) · "
-        f"{int(any_fold.sum())} pixels selected in at least one fold"
+        f"{int(any_fold.sum())} pixels selected in at least one fold{note}"
     )
     figures["map_mean"] = _map_figure(dataset, mean, any_fold, backgrounds, title)
     return figures

@@ -53,6 +53,21 @@ def test_maps_are_row_major_and_upright():
     assert full.shape == (8, 6) and full[0, 0] == 1.0 and full.sum() == 1.0
 
 
+def test_methods_without_scores_are_drawn_from_their_selection():
+    """RFE, BAHSIC, mRMR and CCM rank without scores (NaN importances): their maps were
+    blank. They show the selection, and over folds how often each pixel was chosen."""
+    ds = _images()
+    selected = np.zeros((2, 48), dtype=bool)
+    selected[:, 0] = True  # both folds
+    selected[0, 7] = True  # one fold
+    figures = image_map_figures(ds, np.full((2, 48), np.nan), selected)
+    mean = figures["map_mean"].axes[0].get_images()[0].get_array()
+    assert mean[0, 0] == 1.0 and mean[1, 1] == 0.5 and np.nansum(mean) == 1.5
+    fold = figures["map_fold1"].axes[0].get_images()[0].get_array()
+    assert fold[0, 0] == 1.0 and fold[1, 1] == 0.0
+    assert "selection shown" in figures["map_mean"]._suptitle.get_text()
+
+
 def test_superimpose_follows_b3():
     background = np.linspace(0, 1, 12).reshape(3, 4)
     scores = np.full((3, 4), np.nan)
