@@ -60,11 +60,11 @@ def image_map_figures(
     # its maps show the selection instead (1 = selected; over folds, the share of folds).
     unscored = ~np.isfinite(importances).any(axis=1)
     importances = np.where(unscored[:, None], selected.astype(float), importances)
-    note = " · no importance scores: selection shown" if unscored.all() else ""
+    note = " · no importance scores: selection shown"
     figures = {}
     for k in range(len(importances)):
         title = f"{dataset.name} · fold {k} · {int(selected[k].sum())} selected"
-        title += " · no importance scores: selection shown" if unscored[k] else ""
+        title += note if unscored[k] else ""
         figures[f"map_fold{k}"] = _map_figure(
             dataset, importances[k], selected[k], backgrounds, title
         )
@@ -72,8 +72,8 @@ def image_map_figures(
     any_fold = selected.any(axis=0)
     title = (
         f"{dataset.name} · mean over {len(importances)} fold(s) · "
-        f"{int(any_fold.sum())} pixels selected in at least one fold{note}"
-    )
+        f"{int(any_fold.sum())} pixels selected in at least one fold"
+    ) + (note if unscored.all() else "")
     figures["map_mean"] = _map_figure(dataset, mean, any_fold, backgrounds, title)
     return figures
 

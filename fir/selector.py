@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from fir.checks import check_validation
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
 from fir.nets import OperatorConfig, SelectorMLP, build_operator
@@ -321,15 +322,11 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         device = resolve_device(self.device)
         rng, gen = make_generators(self.random_state, device)
 
-        if (X_val is None) != (y_val is None):
-            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
-            raise ValueError(f"fit received {given} without {missing}; pass both or neither.")
+        X_val, y_val = check_validation("dualnet", X_val, y_val)
         if X_val is None:
             X, X_val, y_enc, y_val_enc = self._holdout(X, y_enc, task, rng)
         else:
             X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
-            y_val = column_or_1d(y_val, warn=True)  # a column vector, as y may be
-            check_consistent_length(X_val, y_val)
             if task == "regression":
                 y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
             y_val_enc = target.encode(y_val, "y_val")

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 TASKS = ("auto", "classification", "regression")
 
@@ -28,21 +28,6 @@ def check_s(method: str, s: int | None, n_features: int) -> int:
             f"e.g. s={max(1, min(5, n_features - 1))}."
         )
     return int(s)
-
-
-def check_validation(method: str, X_val, y_val) -> tuple:
-    """``(X_val, y_val)`` for a ``fit`` that takes a validation set: both or neither, and
-    ``y_val`` one label per row of ``X_val`` (a column vector is flattened, as ``y`` is)."""
-    if (X_val is None) != (y_val is None):
-        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
-        raise ValueError(
-            f"{method}: fit received {given} without {missing}; pass both or neither (without "
-            "them a validation split is held out of the training data)."
-        )
-    if y_val is not None:
-        y_val = column_or_1d(y_val, warn=True)
-        check_consistent_length(X_val, y_val)
-    return X_val, y_val
 
 
 def resolve_task(method: str, task: str, y: np.ndarray, supported: Sequence[str] = TASKS) -> str:

@@ -16,7 +16,8 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import validate_data
 
-from fir.baselines.base import BaseSelector, check_s, check_validation, resolve_task
+from fir.baselines.base import BaseSelector, check_s, resolve_task
+from fir.checks import check_validation
 from fir.repro import make_generators, resolve_device
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from fir.baselines.base import (
     BaseSelector,
     check_s,
-    check_validation,
     order_from_scores,
     resolve_task,
 )
+from fir.checks import check_validation
 
 
 def _seed(random_state) -> int | None:

@@ -20,7 +20,8 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from fir.baselines.base import BaseSelector, check_s, check_validation, resolve_task
+from fir.baselines.base import BaseSelector, check_s, resolve_task
+from fir.checks import check_validation
 from fir.nets import _dense_stack, _reset_stack
 from fir.repro import make_generators, resolve_device
 

@@ -13,11 +13,11 @@ from sklearn.utils.validation import validate_data
 from fir.baselines.base import (
     BaseSelector,
     check_s,
-    check_validation,
     order_from_scores,
     resolve_task,
 )
 from fir.baselines.models import make_mlp
+from fir.checks import check_validation
 from fir.metrics import task_score
 
 log = logging.getLogger(__name__)
