@@ -79,30 +79,43 @@ PACKAGES = (
 
 # Keys that do not change a run's results: a run may resume under different values.
 RESUME_IGNORED_KEYS = ("resume", "n_jobs", "torch_threads", "verbose", "paths")
+# folds/hydra: a copy of the .hydra files of the invocation that started the run
+HYDRA_COPY = "hydra"
 
 register_configs()
 
 
-def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
+def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[str, Any]:
     """Run one configuration into ``out_dir`` and return its summary (``summary.json``).
 
     Each fold's result is written to ``out_dir/folds/`` as soon as the fold ends. With
     ``resume=true``, a completed run of the same config in ``out_dir`` is returned as it is and
     a partial one continues from its completed folds; otherwise earlier fold files are removed.
+
+    ``hydra_dir`` is where Hydra saved this invocation's config (``.hydra``), before this
+    function could look at ``out_dir``. A fresh run keeps a copy of it in ``folds/hydra``; a
+    resume that is refused, or that finds the run completed, puts the copy back, so that
+    ``.hydra`` keeps describing the invocation that made the directory's results.
     """
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     folds_dir = out_dir / FOLDS_DIR
-    if cfg.resume:
-        previous = _previous_run(out_dir)
-        if previous is not None:
+    previous = _previous_run(out_dir) if cfg.resume else None
+    if previous is not None:
+        try:
             _check_same_config(previous, cfg, out_dir)
-            if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
-                log.info("%s already holds this run, completed; nothing to do", out_dir)
-                return json.loads((out_dir / SUMMARY_JSON).read_text())
-    else:
+        except ValueError:
+            _restore_hydra_files(folds_dir, hydra_dir)
+            raise
+        if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
+            _restore_hydra_files(folds_dir, hydra_dir)
+            log.info("%s already holds this run, completed; nothing to do", out_dir)
+            return json.loads((out_dir / SUMMARY_JSON).read_text())
+    elif not cfg.resume:
         clear_folds(folds_dir)
         clear_results(out_dir)
+    if previous is None and hydra_dir is not None and hydra_dir.is_dir():
+        _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
     meta = {
         "dataset": None,
         "method": cfg.method.get("name"),
@@ -211,6 +224,20 @@ def run(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
+
+
+def _copy_yaml_files(src: Path, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in src.glob("*.yaml"):
+        shutil.copy2(path, dst / path.name)
+
+
+def _restore_hydra_files(folds_dir: Path, hydra_dir: Path | None) -> None:
+    """Put the run's own ``.hydra`` files back over those Hydra just wrote for an invocation
+    that did not run (runs made before the copy was kept have none to put back)."""
+    kept = folds_dir / HYDRA_COPY
+    if hydra_dir is not None and hydra_dir.parent == folds_dir.parent and kept.is_dir():
+        _copy_yaml_files(kept, hydra_dir)
 
 
 def clear_results(out_dir: Path) -> None:
@@ -439,6 +466,7 @@ def _hydra_main(cfg: DictConfig) -> float:
     if cfg.torch_threads is None:
         cfg.torch_threads = launcher_threads(hydra_cfg.launcher, os.cpu_count() or 1)
     out_dir = Path(hydra_cfg.runtime.output_dir)
+    hydra_dir = out_dir / hydra_cfg.output_subdir if hydra_cfg.output_subdir else None
     if cfg.resume and _timestamped_run_dir(hydra_cfg):
         resumed = find_resumable(out_dir, cfg)
         if resumed != out_dir:
@@ -446,7 +474,7 @@ def _hydra_main(cfg: DictConfig) -> float:
             out_dir = resumed
             _log_also_to(out_dir / f"{hydra_cfg.job.name}.log")
     try:
-        summary = run(cfg, out_dir)
+        summary = run(cfg, out_dir, hydra_dir)
     except (ValueError, TypeError, FileNotFoundError, InstantiationException) as exc:
         # A bad config, bad data or a missing file: the message names the fix, so no traceback
         # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed". A loader's

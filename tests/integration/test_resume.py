@@ -145,6 +145,29 @@ def test_resume_stays_in_a_named_run_dir_and_in_each_multirun_point(tmp_path):
     assert len(list(sweep.glob("*/*/*/run.json"))) == 2
 
 
+def test_an_invocation_that_does_not_run_leaves_the_runs_hydra_files(tmp_path):
+    """Hydra saves .hydra/ before fir-run sees the directory: a refused resume, or one that
+    finds the run completed, must not leave it describing an invocation that made nothing."""
+    out = tmp_path / "run"
+
+    def fir_run_here(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "fir.run", "profile=tiny", "verbose=0",
+             f"hydra.run.dir={out}", *args],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert fir_run_here().returncode == 0
+    saved = {p.name: p.read_text() for p in (out / ".hydra").glob("*.yaml")}
+    assert {"config.yaml", "hydra.yaml", "overrides.yaml"} <= set(saved)
+    refused = fir_run_here("seed=1", "resume=true")
+    assert refused.returncode == 1 and "different config (" in refused.stderr
+    assert "seed=1" not in (out / ".hydra" / "overrides.yaml").read_text()
+    assert fir_run_here("resume=true").returncode == 0  # completed: nothing to do
+    assert {p.name: p.read_text() for p in (out / ".hydra").glob("*.yaml")} == saved
+    assert json.loads((out / "run.json").read_text())["config"]["seed"] == 0
+
+
 def test_without_resume_old_fold_files_are_discarded(tmp_path):
     run(cfg("dataset=xor"), tmp_path)
     run(cfg("dataset=xor", "seed=1"), tmp_path)  # a fresh run in the same directory
