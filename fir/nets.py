@@ -246,3 +246,8 @@ class SelectorMLP(nn.Module):
     def forward(self, masks: torch.Tensor) -> torch.Tensor:
         """``masks`` (n_masks, d) -> predicted losses (n_masks,)."""
         return self.net(masks).squeeze(-1)
+
+    @torch.no_grad()
+    def shift_output(self, delta: torch.Tensor | float) -> None:
+        """Add ``delta`` to every prediction (to the output unit's bias)."""
+        self.net[-1].bias.add_(delta)

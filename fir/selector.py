@@ -30,6 +30,7 @@ from fir.optim import OPTIMIZERS, FlatOptimizer
 from fir.repro import make_generators, resolve_device
 from fir.training import (
     PRECISIONS,
+    SELECTOR_BIAS_INITS,
     History,
     TrainConfig,
     evaluate_masks,
@@ -127,6 +128,15 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         Squared error (the paper) or absolute error (the reference code).
     selector_weights : (float, float, float), default=(10, 5, 1)
         Selector loss weights for ``m_best``, ``m_opt`` and every other mask in Phase II.
+    selector_bias_init : {"zero", "target_mean"}, default="zero"
+        The selector's output bias at the start: ``"zero"`` is the reference's (Keras)
+        initialisation. ``"target_mean"`` (not in the paper) shifts it, just before the first
+        selector step, so that the selector's mean prediction on that step's masks equals
+        the mean of their losses. From zero, the first predictions are off by the loss's scale
+        (about ln K for K classes) plus a random offset of the initial weights; when that
+        offset is large (a few percent of initialisations on the XOR settings), the small
+        selector saturates while chasing the mean, predicts one loss for every mask when
+        Phase II begins, and early stopping can end the fit on an arbitrary mask.
     gather : {"auto", True, False}, default="auto"
         Compute the operator's first layer from the ``s`` selected columns of each mask (cost
         follows ``s``) rather than all ``d``; ``"auto"`` does so when ``4 s <= d`` (MLP only).
@@ -237,6 +247,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         selector_lr: float = 1e-3,
         selector_loss: str = "squared",
         selector_weights: Sequence[float] = (10.0, 5.0, 1.0),
+        selector_bias_init: str = "zero",
         gather: bool | str = "auto",
         lazy_first_layer: bool = False,
         finetune_batches: int = 0,
@@ -278,6 +289,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.selector_lr = selector_lr
         self.selector_loss = selector_loss
         self.selector_weights = selector_weights
+        self.selector_bias_init = selector_bias_init
         self.gather = gather
         self.lazy_first_layer = lazy_first_layer
         self.finetune_batches = finetune_batches
@@ -367,6 +379,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             val_masks=self.val_masks,
             selector_loss=self.selector_loss,
             selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
+            selector_bias_init=self.selector_bias_init,
             gather=gather and self.operator == "mlp",
             lazy_first_layer=bool(self.lazy_first_layer),
             precision=self.precision,
@@ -629,6 +642,11 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         if self.stop_metric not in ("loss", "accuracy"):
             raise ValueError(
                 f"stop_metric={self.stop_metric!r} is not supported; use 'loss' or 'accuracy'."
+            )
+        if self.selector_bias_init not in SELECTOR_BIAS_INITS:
+            raise ValueError(
+                f"selector_bias_init={self.selector_bias_init!r} is not supported; choose one "
+                f"of {SELECTOR_BIAS_INITS} ('zero' is the paper's)."
             )
         if self.val_masks not in ("opt", "all"):
             raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")

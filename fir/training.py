@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 SELECTOR_LOSSES = ("squared", "absolute")
 LOSS_KINDS = ("binary", "multiclass", "regression")
 PRECISIONS = ("32", "bf16-mixed", "16-mixed")
+SELECTOR_BIAS_INITS = ("zero", "target_mean")
 
 
 def random_rows(mask_batch_size: int, exploit_fraction: float) -> int:
@@ -60,6 +61,7 @@ class TrainConfig:
     val_masks: str = "opt"
     selector_loss: str = "squared"
     selector_weights: tuple[float, float, float] = (10.0, 5.0, 1.0)
+    selector_bias_init: str = "zero"
     gather: bool = False
     lazy_first_layer: bool = False
     precision: str = "32"
@@ -447,12 +449,14 @@ def train_dual_net(
         weights = weights1 if m_opt is None else weights2
         selector.train()
         with amp.autocast():
-            pred = selector(masks[:n_done].reshape(-1, d))  # (n_done * size,)
+            pred = selector(masks[:n_done].reshape(-1, d)).float()  # (n_done * size,)
+        targets = losses[:n_done].reshape(-1)
+        if window == 0 and cfg.selector_bias_init == "target_mean":
+            shift = targets.mean() - pred.detach().mean()
+            selector.shift_output(shift)
+            pred = pred + shift  # the shifted net's prediction: the bias enters additively
         sel_loss = selector_objective(
-            pred.float(),
-            losses[:n_done].reshape(-1),
-            weights[:n_done].reshape(-1),
-            cfg.selector_loss,
+            pred, targets, weights[:n_done].reshape(-1), cfg.selector_loss
         )
         amp.step(sel_loss, selector_opt, "selector")
         sel_hist[window] = sel_loss.detach()

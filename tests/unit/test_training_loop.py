@@ -212,3 +212,31 @@ def test_only_accuracy_stopped_runs_add_best_val_accuracy_to_folds_csv(tmp_path)
     assert "best_val_accuracy" not in plain.columns
     assert sorted(folds.columns) == sorted([*plain.columns, "best_val_accuracy"])
     assert folds["best_val_accuracy"].between(0, 1).all()
+
+
+def test_selector_bias_init_target_mean_centres_the_first_predictions(monkeypatch, data):
+    import fir.training as training
+
+    calls: dict[str, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+    original = training.selector_objective
+
+    def spy(pred, target, weights, kind):
+        calls[init].append((pred.detach().clone(), target.clone()))
+        return original(pred, target, weights, kind)
+
+    monkeypatch.setattr(training, "selector_objective", spy)
+    X, y = data
+    for init in ("zero", "target_mean"):
+        calls[init] = []
+        DualNetSelector(2, **TINY, selector_bias_init=init).fit(X, y)
+    (p0, t0), (p1, t1) = calls["zero"][0], calls["target_mean"][0]
+    assert torch.equal(t0, t1)  # the same first window: the selector has not acted yet
+    shift = float(t0.mean() - p0.mean())
+    assert abs(shift) > 0.2  # zero starts off the targets' scale
+    assert float(p1.mean()) == pytest.approx(float(t1.mean()), abs=1e-5)
+    torch.testing.assert_close(p1 - p0, torch.full_like(p0, shift))  # a shift, nothing else
+    # the net itself was shifted: the next window's predictions start from there too
+    (q0, _), (q1, _) = calls["zero"][1], calls["target_mean"][1]
+    assert float((q1 - q0).mean()) == pytest.approx(shift, abs=0.1)
+    with pytest.raises(ValueError, match="selector_bias_init='mean' is not supported"):
+        DualNetSelector(2, **TINY, selector_bias_init="mean").fit(X, y)
