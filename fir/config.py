@@ -55,6 +55,11 @@ def validate_run_config(cfg: DictConfig) -> None:
             f"s={cfg.s} is invalid: s is the number of features to select and must be at least 1 "
             "(and below the number of features). Example: fir-run s=5."
         )
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int) or cfg.seed < 0:
+        raise ValueError(
+            f"seed={cfg.seed!r} is invalid: use a non-negative integer, e.g. seed=0 (every "
+            "fold, split and initial weight is drawn from it)."
+        )
     if cfg.n_splits < 2:
         raise ValueError(
             f"n_splits={cfg.n_splits} is invalid: cross-validation needs at least 2 folds."

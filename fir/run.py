@@ -142,10 +142,11 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         meta["device"] = run_info["device"] = str(device)
         if cfg.torch_threads is not None:
             torch.set_num_threads(cfg.torch_threads)
+        selector: BaseEstimator = instantiate(cfg.method.selector, _convert_="all")
+        _check_selector_params(selector)
         dataset: Dataset = instantiate(cfg.dataset, _convert_="all")
         meta["dataset"] = run_info["dataset"] = dataset.name
         validate_dataset(dataset, int(cfg.s))
-        selector: BaseEstimator = instantiate(cfg.method.selector, _convert_="all")
         if selector.get_params().get("task") == "auto":
             # the dataset knows its task; guessing it from y calls an integer-valued
             # regression target (ages, counts) classes
@@ -224,6 +225,17 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
+
+
+def _check_selector_params(selector: BaseEstimator) -> None:
+    """A selector's own hyperparameter checks, before any data is loaded, with the config key."""
+    check = getattr(selector, "check_params", None)
+    if check is None:
+        return
+    try:
+        check()
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"method.selector.{exc}") from None
 
 
 def _copy_yaml_files(src: Path, dst: Path) -> None:
@@ -540,13 +552,21 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 
 def main() -> None:
-    """Console entry point ``fir-run``; exits with 128 + 15 on SIGTERM, after cleaning up."""
+    """Console entry point ``fir-run``; exits with 128 + 15 on SIGTERM and 128 + 2 on Ctrl-C,
+    after cleaning up, with one line (no traceback) saying how to resume."""
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         _hydra_main()
     except Terminated as exc:
         print(f"fir-run: {exc}; the run stopped (resume it with resume=true).", file=sys.stderr)
         sys.exit(128 + signal.SIGTERM)
+    except KeyboardInterrupt:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(
+            "fir-run: interrupted; the run stopped (resume it with resume=true).", file=sys.stderr
+        )
+        sys.exit(128 + signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 from fir.checks import check_validation
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
-from fir.nets import OperatorConfig, SelectorMLP, build_operator
+from fir.nets import ACTIVATIONS, OperatorConfig, SelectorMLP, build_operator
 from fir.optim import OPTIMIZERS, FlatOptimizer
 from fir.repro import make_generators, resolve_device
 from fir.training import (
@@ -320,7 +320,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=2)
         n_features = X.shape[1]
         s = self._resolve_s(n_features)
-        self._check_params(s, n_features)
+        self.check_params()
         task = self._resolve_task(y)
         if self.stop_metric == "accuracy" and task == "regression":
             raise ValueError(
@@ -565,7 +565,23 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             )
         return int(s)
 
-    def _check_params(self, s: int, n_features: int) -> None:
+    def check_params(self) -> None:
+        """Raise the errors of bad hyperparameters that :meth:`fit` would raise, without data
+        (``fir-run`` calls it before loading the dataset). ``n_features_to_select`` is checked
+        against the data in :meth:`fit`."""
+        if self.operator not in ("mlp", "cnn"):
+            raise ValueError(f"operator={self.operator!r} is not supported; choose 'mlp' or 'cnn'.")
+        for name in ("operator_activation", "selector_activation"):
+            if getattr(self, name) not in ACTIVATIONS:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} is not supported; choose one of "
+                    f"{sorted(ACTIVATIONS)}."
+                )
+        for name in ("lazy_first_layer", "standardize_target"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} is not supported; use true or false."
+                )
         positive = {
             "batch_size": self.batch_size,
             "mask_batch_size": self.mask_batch_size,
@@ -646,7 +662,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         if self.selector_bias_init not in SELECTOR_BIAS_INITS:
             raise ValueError(
                 f"selector_bias_init={self.selector_bias_init!r} is not supported; choose one "
-                f"of {SELECTOR_BIAS_INITS} ('zero' is the paper's)."
+                f"of {SELECTOR_BIAS_INITS} ('zero' is the reference code's)."
             )
         if self.val_masks not in ("opt", "all"):
             raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")

@@ -84,6 +84,13 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     report.notes = [f"{relative(r.path, root)}: {note}" for r in records for note in r.notes]
     out_dir.mkdir(parents=True, exist_ok=True)
     cells = list(group_cells(records).values())
+    for cell in cells:
+        if differing := cell.config_differences():
+            log.warning(
+                "%s / %s / s=%d pools %d runs whose configs differ in %s; to compare such "
+                "variants, report them from separate directories",
+                cell.dataset, cell.label, cell.s, len(cell.runs), ", ".join(differing),
+            )  # fmt: skip
     report.tables, report.tables_skipped = write_all_tables(
         cells, records, root, out_dir / TABLES_DIR
     )

@@ -65,7 +65,12 @@ def test_typos_and_wrong_types_fail_at_composition():
 
 @pytest.mark.parametrize(
     ("override", "match"),
-    [("s=0", r"s=0 is invalid"), ("n_splits=1", r"n_splits=1"), ("device=tpu", r"device='tpu'")],
+    [
+        ("s=0", r"s=0 is invalid"),
+        ("n_splits=1", r"n_splits=1"),
+        ("device=tpu", r"device='tpu'"),
+        ("seed=-1", r"seed=-1 is invalid: use a non-negative integer"),
+    ],  # fmt: skip
 )
 def test_run_level_validation_names_key_value_and_fix(override, match):
     with pytest.raises(ValueError, match=match):
@@ -87,3 +92,11 @@ def test_dfs_and_avgrad_use_the_operators_mlp(dataset, method):
     net' of Table I, on every dataset the paper runs them on."""
     operator = compose_run(f"dataset={dataset}", "method=dualnet").method.selector.operator_hidden
     assert compose_run(f"dataset={dataset}", f"method={method}").method.selector.hidden == operator
+
+
+def test_every_dualnet_argument_is_a_config_key():
+    """``method.selector.<name>=`` reaches every DualNetSelector argument without a ``+``."""
+    from fir import DualNetSelector
+
+    keys = set(compose_run().method.selector) - {"_target_"}
+    assert keys == set(DualNetSelector().get_params())

@@ -208,6 +208,10 @@ def test_killed_mid_fold_then_resumed_equals_an_uninterrupted_run(uninterrupted,
     proc.wait(timeout=60)
     info = json.loads((cut / "run.json").read_text())
     assert info["status"] == ("running" if sig == signal.SIGKILL else "interrupted")
+    if sig == signal.SIGINT:  # one line that says how to go on, no traceback
+        assert proc.returncode == 130
+        assert "Traceback" not in output(cut)
+        assert "fir-run: interrupted; the run stopped (resume it with resume=true)." in output(cut)
     assert not (cut / "summary.json").exists()
     assert not fold_json_path(cut / "folds", 1).exists()
 

@@ -126,6 +126,12 @@ def test_cli_single_run_and_errors(tmp_path):
 
     bad = fir_run("s=-1", f"hydra.run.dir={tmp_path}/bad", cwd=tmp_path)
     assert bad.returncode != 0 and "s=-1 is invalid" in bad.stderr
+    # a selector argument's error names its config key, before the data is loaded
+    bad = fir_run("dataset=table", "dataset.path=nope.csv", "dataset.target=y",
+                  "method.selector.patience=0", f"hydra.run.dir={tmp_path}/bad",
+                  cwd=tmp_path)  # fmt: skip
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("fir-run: error: method.selector.patience must be a positive")
     unknown = fir_run("dataset=nope", cwd=tmp_path)
     assert unknown.returncode != 0 and "Available options in 'dataset'" in unknown.stderr
     # a loader's error, wrapped by hydra's instantiate, reads as the loader wrote it

@@ -404,6 +404,11 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "holds no run" in capsys.readouterr().err
     assert main([str(tmp_path / "missing")]) == 2
     assert "is not a directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # a profile that does not exist
+        main([str(empty), "--budget", "fast"])
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'fast'" in err and "quick" in err
     runs = tmp_path / "runs"
     (runs / "x").mkdir(parents=True)
     (runs / "x" / "run.json").write_text("{not json")
@@ -433,3 +438,17 @@ def test_verdicts_at_another_budget_use_only_that_profiles_runs(report, runs_dir
     md = (report.out_dir / "REPRODUCTION.md").read_text()
     assert "**Budget: `profile=tiny`** (reduced" in md
     assert "**Budget: the paper's**" in (paper.out_dir / "REPRODUCTION.md").read_text()
+
+
+def test_a_cell_that_pools_different_configs_is_a_warning(tmp_path, caplog):
+    for name, seed, patience in (("a", 0, 600), ("b", 1, 2000)):
+        run_dir = make_run(tmp_path / "runs", name, dataset="glass", method="dualnet", s=2,
+                           scores=[0.5, 0.7], selected=[[0, 1], [0, 2]], seed=seed,
+                           names=["Id", "RI", "Na"])  # fmt: skip
+        info = json.loads((run_dir / "run.json").read_text())
+        info["config"]["method"]["selector"]["patience"] = patience
+        (run_dir / "run.json").write_text(json.dumps(info))
+    with caplog.at_level("WARNING", logger="fir.report"):
+        build_report(tmp_path / "runs", tmp_path / "out")
+    assert "glass / dualnet / s=2 pools 2 runs whose configs differ in " in caplog.text
+    assert "method.selector.patience" in caplog.text

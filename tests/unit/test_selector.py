@@ -112,7 +112,17 @@ def test_sklearn_composition(blobs):
         ({"n_features_to_select": 2, "exploit_fraction": 1.0}, None, r"exploit_fraction"),
         ({"n_features_to_select": 2, "selector_loss": "huber"}, None, r"selector_loss='huber'"),
         ({"n_features_to_select": 2, "operator_optimizer": "rmsprop"}, None, r"rmsprop"),
-        ({"n_features_to_select": 2, "operator_activation": "swish"}, None, r"swish"),
+        (
+            {"n_features_to_select": 2, "operator_activation": "swish"},
+            None,
+            r"operator_activation='swish' is not supported",
+        ),
+        (
+            {"n_features_to_select": 2, "lazy_first_layer": "maybe"},
+            None,
+            r"lazy_first_layer='maybe' is not supported; use true or false",
+        ),
+        ({"n_features_to_select": 2, "operator": "rnn"}, None, r"operator='rnn'"),
         ({"n_features_to_select": 2}, "nan", r"NaN"),
         ({"n_features_to_select": 2, "operator_lr": -1}, None, r"operator_lr=-1 is invalid"),
         ({"n_features_to_select": 2, "selector_lr": 1e38}, None, r"selector_lr=1e\+38 is inv"),
