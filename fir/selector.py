@@ -170,7 +170,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         can change the selection in close cases, so it is off by default.
     standardize_target : bool, default=True
         For regression, train on ``(y - mean) / std`` of the training target (predictions are
-        mapped back). Keeps the operator's loss, and so the selector's targets, on a unit scale.
+        mapped back; with an internal holdout, the rows held out do not enter mean and std).
+        Keeps the operator's loss, and so the selector's targets, on a unit scale.
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, numpy Generator or None, default=None
@@ -329,19 +330,22 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             )
         # Fitted state is set only at the end of fit: a fit that fails leaves none behind.
         target = _TargetEncoding.fit(y, task, self.standardize_target)
-        y_enc = target.encode(y, "y")
         kind, n_outputs = target.kind, target.n_outputs
         device = resolve_device(self.device)
         rng, gen = make_generators(self.random_state, device)
 
         X_val, y_val = check_validation("dualnet", X_val, y_val)
         if X_val is None:
-            X, X_val, y_enc, y_val_enc = self._holdout(X, y_enc, task, rng)
+            stratify = target.encode(y, "y") if task == "classification" else None
+            X, X_val, y, y_val = self._holdout(X, y, stratify, rng)
+            if task == "regression":
+                # the held-out rows judge early stopping: standardise on the rest only
+                target = _TargetEncoding.fit(y, task, self.standardize_target)
         else:
             X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
             if task == "regression":
                 y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
-            y_val_enc = target.encode(y_val, "y_val")
+        y_enc, y_val_enc = target.encode(y, "y"), target.encode(y_val, "y_val")
 
         gather = self.gather if isinstance(self.gather, bool) else 4 * s <= n_features
         op_config = OperatorConfig(
@@ -688,8 +692,9 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             "regression" if kind in ("continuous", "continuous-multioutput") else "classification"
         )
 
-    def _holdout(self, X, y, task: str, rng: np.random.Generator):
-        stratify = y if task == "classification" else None
+    def _holdout(self, X, y, stratify: np.ndarray | None, rng: np.random.Generator):
+        """``X, X_val, y, y_val``: ``validation_fraction`` held out (stratified by the class
+        codes ``stratify`` when given)."""
         try:
             return train_test_split(
                 X,

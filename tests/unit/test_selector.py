@@ -84,6 +84,26 @@ def test_regression_and_val_masks_all(blobs):
         sel.predict_proba(X)
 
 
+def test_internal_holdout_standardises_the_target_on_the_training_part(blobs, monkeypatch):
+    # The held-out rows judge early stopping, so their targets must not enter the scaling.
+    X, _ = blobs
+    y = X[:, 0] * 2.0 + 0.1
+    held = {}
+    holdout = DualNetSelector._holdout
+
+    def spy(self, *args):
+        held["split"] = holdout(self, *args)
+        return held["split"]
+
+    monkeypatch.setattr(DualNetSelector, "_holdout", spy)
+    sel = tiny(n_features_to_select=2).fit(X, y)
+    y_train = held["split"][2]
+    assert len(y_train) < len(y)
+    assert sel.target_.shift == pytest.approx(y_train.mean())
+    assert sel.target_.scale == pytest.approx(y_train.std())
+    assert sel.target_.shift != pytest.approx(y.mean())
+
+
 def test_gathered_training_matches_dense_training():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(100, 24))
