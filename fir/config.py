@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,8 @@ from fir.data.base import Dataset
 from fir.repro import resolve_device
 
 ALLOWED_TARGET_PREFIXES = ("fir.", "sklearn.", "torch.")
+# The Hydra config tree (conf/): fir-run's config_path; conf/profile/ names the budgets.
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 
 @dataclass

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU}
+OPERATORS = ("mlp", "cnn")  # the operator kinds build_operator knows
 
 
 def make_activation(name: str) -> nn.Module:

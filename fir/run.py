@@ -28,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 from sklearn.base import BaseEstimator, clone
 
 from fir.config import (
+    CONF_DIR,
     register_configs,
     validate_dataset,
     validate_run_config,
@@ -65,7 +66,6 @@ from fir.reporting import (
 from fir.repro import derive_seed, resolve_device
 
 log = logging.getLogger("fir.run")
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 PACKAGES = (
     "fir",
     "torch",

@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 from fir.checks import check_validation
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
-from fir.nets import ACTIVATIONS, OperatorConfig, SelectorMLP, build_operator
+from fir.nets import ACTIVATIONS, OPERATORS, OperatorConfig, SelectorMLP, build_operator
 from fir.optim import OPTIMIZERS, FlatOptimizer
 from fir.repro import make_generators, resolve_device
 from fir.training import (
@@ -573,7 +573,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         """Raise the errors of bad hyperparameters that :meth:`fit` would raise, without data
         (``fir-run`` calls it before loading the dataset). ``n_features_to_select`` is checked
         against the data in :meth:`fit`."""
-        if self.operator not in ("mlp", "cnn"):
+        if self.operator not in OPERATORS:
             raise ValueError(f"operator={self.operator!r} is not supported; choose 'mlp' or 'cnn'.")
         for name in ("operator_activation", "selector_activation"):
             if getattr(self, name) not in ACTIVATIONS:

@@ -12,11 +12,11 @@ import logging
 import sys
 from pathlib import Path
 
+from fir.config import CONF_DIR
 from fir.report.build import NoRunsError, build_report
 
 log = logging.getLogger("fir.report")
 EXIT_OK, EXIT_NOTHING_REPORTED, EXIT_NO_RUNS = 0, 1, 2
-PROFILE_DIR = Path(__file__).resolve().parents[2] / "conf" / "profile"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         default="default",
-        choices=sorted(p.stem for p in PROFILE_DIR.glob("*.yaml")) or None,
+        choices=sorted(p.stem for p in (CONF_DIR / "profile").glob("*.yaml")) or None,
         metavar="PROFILE",
         help="the Hydra profile whose runs REPRODUCTION.md's verdicts use: default (the "
         "paper's budgets, the default) or e.g. quick; runs of other profiles are left out",
