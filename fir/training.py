@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fir.fused import operator_step_grads
 from fir.masks import mask_index, masks_from_index, optimal_mask, perturb, random_index
 from fir.optim import FlatOptimizer
 
@@ -63,6 +64,7 @@ class TrainConfig:
     selector_weights: tuple[float, float, float] = (10.0, 5.0, 1.0)
     selector_bias_init: str = "zero"
     gather: bool = False
+    fused: bool = False
     lazy_first_layer: bool = False
     precision: str = "32"
     log_every: int = 0
@@ -193,6 +195,36 @@ def _operator_forward(
     if index is None:
         return operator(x, masks)
     return operator(x, masks, index, sparse_grad=sparse_grad)
+
+
+def _operator_step(
+    operator: nn.Module,
+    opt: FlatOptimizer,
+    amp: _Precision,
+    x: torch.Tensor,
+    masks: torch.Tensor,
+    y: torch.Tensor,
+    kind: str,
+    cfg: TrainConfig,
+    index: torch.Tensor | None,
+    rows: torch.Tensor | None,
+) -> torch.Tensor:
+    """One operator update on ``x`` crossed with ``masks``; returns the per-mask mean losses
+    ``(n_masks,)`` (detached). ``cfg.fused`` computes the gradients by hand
+    (:mod:`fir.fused`), otherwise autograd does."""
+    if cfg.fused:
+        per_mask = operator_step_grads(operator, x, masks, y, kind)  # writes every .grad
+        opt.step(rows)
+        return per_mask
+    # Sparse first-layer gradients make the gathered backward pass follow s, not d, on the CPU,
+    # where a dense (d, h) gradient costs fresh pages every step; a GPU's caching allocator and
+    # bandwidth make the dense one cheap, and keep its deterministic accumulation.
+    sparse_grad = x.device.type == "cpu" and index is not None
+    with amp.autocast():
+        out = _operator_forward(operator, x, masks, index, sparse_grad)
+    per_mask = row_losses(out.float(), y, kind).mean(0)  # (M,) from (B, M, n_out)
+    amp.step(per_mask.mean(), opt, "operator", rows)
+    return per_mask.detach()
 
 
 def _lazy_rows(masks: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
@@ -383,10 +415,6 @@ def train_dual_net(
     X, y, X_val, y_val = data
     device, (n, d) = X.device, X.shape
     amp = _Precision(cfg.precision, device)
-    # Sparse first-layer gradients make the gathered backward pass follow s, not d, on the CPU,
-    # where a dense (d, h) gradient costs fresh pages every step; a GPU's caching allocator and
-    # bandwidth make the dense one cheap, and keep its deterministic accumulation.
-    sparse_grad = device.type == "cpu"
     period, size = cfg.selector_period, cfg.mask_batch_size
     n_windows = -(-cfg.max_batches // period)
     weights2 = torch.ones(period, size, device=device)
@@ -427,13 +455,11 @@ def train_dual_net(
         for j in range(n_steps):
             t = t0 + j
             index_j = None if index is None else index[j]
-            with amp.autocast():
-                out = _operator_forward(operator, xw[j], masks[j], index_j, sparse_grad)
-            per_mask = row_losses(out.float(), yw[j], kind).mean(0)  # (M,) from (B, M, n_out)
-            loss = per_mask.mean()
             rows = _lazy_rows(masks[j], index_j) if cfg.lazy_first_layer else None
-            amp.step(loss, operator_opt, "operator", rows)
-            losses[j] = per_mask.detach()
+            per_mask = _operator_step(
+                operator, operator_opt, amp, xw[j], masks[j], yw[j], kind, cfg, index_j, rows
+            )  # (M,)
+            losses[j] = per_mask
             if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
                 row = _validate(operator, X_val, y_val, masks[j], kind, cfg)
                 val_rows.append((t, *row))
@@ -441,7 +467,7 @@ def train_dual_net(
                     stopped, n_done = True, j + 1
                     break
             if cfg.log_every and (t + 1) % cfg.log_every == 0:
-                _log_progress(t + 1, cfg, phase2_start, float(loss.detach()), stopper, start_time)
+                _log_progress(t + 1, cfg, phase2_start, float(per_mask.mean()), stopper, start_time)
         op_hist[t0 : t0 + n_done] = losses[:n_done].mean(1)
         if m_opt is not None:
             mopt_hist[t0 : t0 + n_done] = losses[:n_done, cfg.n_random]
@@ -539,7 +565,6 @@ def finetune_operator(
     masks = mask[None].to(X.dtype)  # (1, d)
     index = mask_index(masks, cfg.s) if cfg.gather else None  # (1, s)
     rows = _lazy_rows(masks, index) if cfg.lazy_first_layer else None
-    sparse_grad = device.type == "cpu" and index is not None
     amp = _Precision(cfg.precision, device)
     stopper = _EarlyStopping(patience, cfg.stop_metric)
     start, start_acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
@@ -547,10 +572,9 @@ def finetune_operator(
     t = 0
     for t in range(1, max_batches + 1):
         batch = torch.randint(n, (batch_size,), generator=gen, device=device)
-        with amp.autocast():
-            out = _operator_forward(operator, X[batch], masks, index, sparse_grad)
-        loss = row_losses(out.float(), y[batch], kind).mean()
-        amp.step(loss, operator_opt, "operator", rows)
+        _operator_step(
+            operator, operator_opt, amp, X[batch], masks, y[batch], kind, cfg, index, rows
+        )
         if t % cfg.val_period == 0 or t == max_batches:
             val, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
             if stopper.update(float(val[0]), t, operator, accuracy=float(acc[0])):

@@ -31,3 +31,29 @@ def test_cpu_and_gpu_agree_on_the_relevant_features():
     relevant = {0, 1, 2}
     assert relevant <= set(np.flatnonzero(cpu.support_))
     assert relevant <= set(np.flatnonzero(gpu.support_))
+
+
+def test_the_fused_operator_step_equals_autograd_on_the_gpu():
+    import torch
+
+    from fir.fused import operator_step_grads
+    from fir.masks import random_masks
+    from fir.nets import OperatorConfig, build_operator
+    from fir.optim import FlatOptimizer
+    from fir.training import row_losses
+
+    cuda = torch.device("cuda")
+    g = torch.Generator(cuda).manual_seed(0)
+    op = build_operator(OperatorConfig(10, 4)).to(cuda)
+    op.reset_parameters(g)
+    opt = FlatOptimizer(op.parameters(), "nadam")
+    x = torch.randn(32, 10, generator=g, device=cuda)
+    masks = random_masks(32, 10, 5, g, cuda)
+    y = torch.randint(0, 4, (32,), generator=g, device=cuda)
+    opt.zero_grad()
+    expected = row_losses(op(x, masks), y, "multiclass").mean(0)
+    expected.mean().backward()
+    expected_grad = opt.grad.clone()
+    losses = operator_step_grads(op, x, masks, y, "multiclass")
+    assert torch.allclose(losses, expected.detach(), rtol=1e-5, atol=1e-6)
+    assert torch.allclose(opt.grad, expected_grad, rtol=1e-4, atol=1e-7)
