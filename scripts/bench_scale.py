@@ -88,11 +88,16 @@ def make_data(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class Config:
     d: int
-    mode: str  # "gathered", "lazy" (gathered + lazy first-layer update) or "dense"
+    mode: str  # "gathered", "lazy" (gathered + lazy update), "dense" or "dense_fused"
 
     @property
     def gather(self) -> bool:
-        return self.mode != "dense"
+        return not self.mode.startswith("dense")
+
+    @property
+    def fused(self) -> bool:
+        """The hand-written operator step (fir.fused; fir-run's CPU default when dense)."""
+        return self.mode == "dense_fused"
 
     @property
     def lazy(self) -> bool:
@@ -144,6 +149,7 @@ def train_config(cfg: Config, params: dict, s: int, precision: str, phase1: int,
         phase2_start=phase1 * period,
         max_batches=total * period,
         gather=cfg.gather,
+        fused=cfg.fused,
         lazy_first_layer=cfg.lazy,
         precision=precision,
     )
@@ -169,7 +175,7 @@ def memory_estimate(cfg: Config, params: dict, batch: int, masks: int) -> float:
     dense first layer's (batch, masks, d) products)."""
     h_op, h_sel = params["operator_hidden"][0], params["selector_hidden"][0]
     n_params = 2 * cfg.d * h_op + cfg.d * h_sel
-    dense = 3 * 4 * batch * masks * cfg.d if cfg.mode == "dense" else 0
+    dense = 3 * 4 * batch * masks * cfg.d if not cfg.gather else 0
     return n_params * BYTES_PER_PARAM + dense + 4 * N_SAMPLES * cfg.d
 
 
@@ -221,7 +227,7 @@ def table_rows(results: dict[Config, dict], args, device_name: str) -> list[dict
     for cfg, res in results.items():
         m = med.get(cfg)
         base = med.get(Config(min(args.dims), cfg.mode))
-        gathered = med.get(Config(cfg.d, "gathered")) if cfg.mode == "dense" else None
+        gathered = med.get(Config(cfg.d, "gathered")) if not cfg.gather else None
         status = "skipped" if m is None else "partial" if res["skip"] else "ok"
         rows.append(
             {
@@ -486,8 +492,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--modes",
         nargs="+",
-        choices=["gathered", "lazy", "dense"],
+        choices=["gathered", "lazy", "dense", "dense_fused"],
         default=["gathered", "lazy", "dense"],
+        help="dense: autograd steps; dense_fused: the hand-written step (fir.fused) that "
+        "fir-run uses on a CPU with gather=false",
     )
     parser.add_argument(
         "--lazy",

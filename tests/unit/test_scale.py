@@ -237,6 +237,22 @@ def test_bench_table_ratios_by_hand(bench):
     assert rows[20000, "dense"]["note"] == "skipped (needs ~9 GiB)"
 
 
+def test_bench_dense_fused_mode_is_the_dense_layer_with_the_fused_step(bench):
+    params = bench.method_params("xor")
+    modes = {m: bench.train_config(bench.Config(100, m), params, 5, "32", 1, 2) for m in
+             ("gathered", "dense", "dense_fused")}  # fmt: skip
+    assert (modes["gathered"].gather, modes["gathered"].fused) == (True, False)
+    assert (modes["dense"].gather, modes["dense"].fused) == (False, False)
+    assert (modes["dense_fused"].gather, modes["dense_fused"].fused) == (False, True)
+    args = bench.parse_args(["--dims", "1000", "--modes", "gathered", "dense_fused"])
+    results = {
+        bench.Config(1000, "gathered"): {"times": [10.0], "skip": None},
+        bench.Config(1000, "dense_fused"): {"times": [30.0], "skip": None},
+    }
+    rows = {r["mode"]: r for r in bench.table_rows(results, args, "cpu")}
+    assert rows["dense_fused"]["dense_over_gathered"] == 3.0
+
+
 @pytest.mark.slow
 def test_bench_grid_writes_its_tables_and_plot(bench, tmp_path):
     argv = ["--arch", "xor", "--dims", "40", "80", "--s", "5", "--reps", "2"]
