@@ -28,10 +28,17 @@ from torch import nn
 
 from fir.nets import OperatorMLP
 
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "elu")  # those with a hand-written derivative here
+
 
 def supports(operator: nn.Module, gather: bool, precision: str) -> bool:
     """Whether :func:`operator_step_grads` can compute ``operator``'s training step."""
-    return isinstance(operator, OperatorMLP) and not gather and precision == "32"
+    return (
+        isinstance(operator, OperatorMLP)
+        and operator.config.activation in ACTIVATIONS
+        and not gather
+        and precision == "32"
+    )
 
 
 def _activate_(z: torch.Tensor, name: str) -> torch.Tensor:

@@ -184,19 +184,6 @@ def _evaluate_eval_mode(
     return result
 
 
-def _operator_forward(
-    operator: nn.Module,
-    x: torch.Tensor,
-    masks: torch.Tensor,
-    index: torch.Tensor | None,
-    sparse_grad: bool,
-) -> torch.Tensor:
-    """A training forward pass: the gathered first layer when ``index`` is given."""
-    if index is None:
-        return operator(x, masks)
-    return operator(x, masks, index, sparse_grad=sparse_grad)
-
-
 def _operator_step(
     operator: nn.Module,
     opt: FlatOptimizer,
@@ -211,17 +198,20 @@ def _operator_step(
 ) -> torch.Tensor:
     """One operator update on ``x`` crossed with ``masks``; returns the per-mask mean losses
     ``(n_masks,)`` (detached). ``cfg.fused`` computes the gradients by hand
-    (:mod:`fir.fused`), otherwise autograd does."""
+    (:mod:`fir.fused`), otherwise autograd does; ``index`` selects the gathered first layer."""
     if cfg.fused:
         per_mask = operator_step_grads(operator, x, masks, y, kind)  # writes every .grad
         opt.step(rows)
         return per_mask
-    # Sparse first-layer gradients make the gathered backward pass follow s, not d, on the CPU,
-    # where a dense (d, h) gradient costs fresh pages every step; a GPU's caching allocator and
-    # bandwidth make the dense one cheap, and keep its deterministic accumulation.
-    sparse_grad = x.device.type == "cpu" and index is not None
     with amp.autocast():
-        out = _operator_forward(operator, x, masks, index, sparse_grad)
+        if index is None:
+            out = operator(x, masks)
+        else:
+            # Sparse first-layer gradients make the gathered backward pass follow s, not d, on
+            # the CPU, where a dense (d, h) gradient costs fresh pages every step; a GPU's
+            # caching allocator and bandwidth make the dense one cheap, and keep its
+            # deterministic accumulation.
+            out = operator(x, masks, index, sparse_grad=x.device.type == "cpu")
     per_mask = row_losses(out.float(), y, kind).mean(0)  # (M,) from (B, M, n_out)
     amp.step(per_mask.mean(), opt, "operator", rows)
     return per_mask.detach()

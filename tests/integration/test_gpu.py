@@ -2,9 +2,15 @@
 
 import numpy as np
 import pytest
+import torch
 
 from fir import DualNetSelector
 from fir.data.synthetic import load_xor
+from fir.fused import operator_step_grads
+from fir.masks import random_masks
+from fir.nets import OperatorConfig, build_operator
+from fir.optim import FlatOptimizer
+from fir.training import row_losses
 from tests.conftest import requires_cuda
 
 pytestmark = [pytest.mark.gpu, requires_cuda]
@@ -34,14 +40,6 @@ def test_cpu_and_gpu_agree_on_the_relevant_features():
 
 
 def test_the_fused_operator_step_equals_autograd_on_the_gpu():
-    import torch
-
-    from fir.fused import operator_step_grads
-    from fir.masks import random_masks
-    from fir.nets import OperatorConfig, build_operator
-    from fir.optim import FlatOptimizer
-    from fir.training import row_losses
-
     cuda = torch.device("cuda")
     g = torch.Generator(cuda).manual_seed(0)
     op = build_operator(OperatorConfig(10, 4)).to(cuda)
