@@ -360,7 +360,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
 
         gather = self.gather if isinstance(self.gather, bool) else 4 * s <= n_features
         gather = gather and self.operator == "mlp"
-        if self.fused_step is True and gather:
+        fused_step = self.fused_step if isinstance(self.fused_step, str) else bool(self.fused_step)
+        if fused_step is True and gather:
             raise ValueError(
                 f"fused_step=True needs the dense first layer, but gather={self.gather!r} "
                 f"gathers at s={s}, d={n_features} ('auto' gathers when 4 s <= d); set "
@@ -403,7 +404,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
             selector_bias_init=self.selector_bias_init,
             gather=gather,
-            fused=(device.type == "cpu" if self.fused_step == "auto" else bool(self.fused_step))
+            fused=(device.type == "cpu" if fused_step == "auto" else fused_step)
             and fused_supports(operator, gather, self.precision),
             lazy_first_layer=bool(self.lazy_first_layer),
             precision=self.precision,
@@ -659,13 +660,14 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"fused_step={self.fused_step!r} is not supported; use 'auto', true or false."
             )
-        if self.fused_step is True and (self.operator != "mlp" or self.precision != "32"):
+        forced = not isinstance(self.fused_step, str) and bool(self.fused_step)  # True, np.True_
+        if forced and (self.operator != "mlp" or self.precision != "32"):
             raise ValueError(
                 f"fused_step=True needs operator='mlp' and precision='32' (got operator="
                 f"{self.operator!r}, precision={self.precision!r}); use fused_step='auto' to "
                 "fall back to autograd where it does not apply."
             )
-        if self.fused_step is True and self.gather is True:
+        if forced and self.gather is True:
             raise ValueError(
                 "fused_step=True needs the dense first layer, but gather=True; set gather=false "
                 "or fused_step='auto'."

@@ -130,6 +130,7 @@ def test_a_fused_fit_follows_the_autograd_fit(lazy):
         ({"fused_step": "yes"}, "fused_step='yes' is not supported"),
         ({"fused_step": True, "gather": True}, "set gather=false"),
         ({"fused_step": True, "precision": "bf16-mixed"}, "precision='32'"),
+        ({"fused_step": np.True_, "precision": "bf16-mixed"}, "precision='32'"),
         ({"fused_step": True, "operator": "cnn", "image_shape": (4, 4)}, "operator='mlp'"),
     ],
 )
@@ -138,8 +139,9 @@ def test_bad_fused_step_settings_are_named(params, match):
         DualNetSelector(2, **params).check_params()
 
 
-def test_fused_step_true_with_an_auto_gathered_first_layer_is_an_error():
+@pytest.mark.parametrize("true", [True, np.True_])
+def test_fused_step_true_with_an_auto_gathered_first_layer_is_an_error(true):
     X = np.random.default_rng(0).normal(size=(40, 12)).astype(np.float32)
     y = np.arange(40) % 2
     with pytest.raises(ValueError, match=r"gather='auto' gathers at s=3, d=12"):
-        DualNetSelector(3, fused_step=True, max_batches=40, phase2_start=8).fit(X, y)
+        DualNetSelector(3, fused_step=true, max_batches=40, phase2_start=8).fit(X, y)
