@@ -176,8 +176,9 @@ class OperatorCNN(nn.Module):
         super().__init__()
         if config.image_shape is None:
             raise ValueError(
-                "operator='cnn' needs image_shape=[height, width]; set it in the dataset's "
-                "dual-net config (e.g. image_shape: [32, 32])."
+                "operator='cnn' needs image_shape=[height, width]: pass "
+                "DualNetSelector(image_shape=(32, 32), ...) or set method.selector.image_shape "
+                "in the dataset's dual-net config (e.g. image_shape: [32, 32])."
             )
         height, width = config.image_shape
         if height * width != config.n_features:

@@ -16,6 +16,11 @@ def resolve_device(device: str | torch.device) -> torch.device:
     """
     if isinstance(device, torch.device):
         device = str(device)
+    if not isinstance(device, str):
+        raise ValueError(
+            f"device={device!r} is not supported; expected one of {DEVICE_CHOICES} or 'cuda:N' "
+            "('auto' uses CUDA when present)."
+        )
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cpu":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -13,6 +15,8 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
+from sklearn.utils import ClassifierTags, RegressorTags
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     check_array,
@@ -32,6 +36,7 @@ from fir.repro import make_generators, resolve_device
 from fir.training import (
     PRECISIONS,
     SELECTOR_BIAS_INITS,
+    SELECTOR_LOSSES,
     History,
     TrainConfig,
     evaluate_masks,
@@ -45,7 +50,22 @@ log = logging.getLogger(__name__)
 TASKS = ("auto", "classification", "regression")
 
 
+MANY_CLASSES = 20  # task='auto' warns above this many classes (and 10 % of the samples)
 MAX_LR = 1e3  # a larger learning rate is a typo: its Adam steps overflow float32
+
+
+def _is_sequence(value) -> bool:
+    """A list-like of values (a list, tuple, array or OmegaConf ListConfig), not a string."""
+    return isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_classifier(estimator) -> bool:
+    """Whether ``estimator`` classifies: its fitted task, else its ``task`` argument."""
+    return getattr(estimator, "task_", estimator.task) != "regression"
 
 
 class DualNetSelector(SelectorMixin, BaseEstimator):
@@ -313,6 +333,51 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        # A classifier unless task='regression': cross_val_score and GridSearchCV then split
+        # class labels with StratifiedKFold (a continuous y still gets KFold under 'auto').
+        tags = super().__sklearn_tags__()
+        if self.task == "regression":
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+        else:
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags()
+        return tags
+
+    # ----------------------------------------------------------- pickling
+    def __getstate__(self):
+        # The nets and mask are pickled on the CPU, so that a model fitted on a GPU loads on a
+        # machine without one; ``device_`` records where they ran.
+        state = dict(super().__getstate__())
+        device = state.get("device_")
+        if device is not None and device.type != "cpu":
+            for key in ("operator_", "selector_"):
+                state[key] = copy.deepcopy(state[key]).cpu()
+            state["mask_"] = state["mask_"].cpu()
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        device = getattr(self, "device_", None)
+        if device is None or device.type == "cpu":
+            return
+        try:
+            device = resolve_device(str(device))
+        except ValueError:
+            warnings.warn(
+                f"this DualNetSelector was fitted on {self.device_}, which this machine does "
+                "not have; it is loaded on the CPU (predictions are the same up to float32 "
+                "rounding).",
+                UserWarning,
+                stacklevel=2,
+            )
+            device = torch.device("cpu")
+        self.device_ = device
+        self.operator_.to(device)
+        self.selector_.to(device)
+        self.mask_ = self.mask_.to(device)
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, X_val=None, y_val=None) -> DualNetSelector:
         """Train the operator and selector nets and find the optimal mask.
@@ -322,24 +387,38 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         X_val, y_val : array-like, optional
-            Validation data for early stopping. Without them, a stratified
-            ``validation_fraction`` of ``X`` is held out.
+            Validation data for early stopping. Without them, ``validation_fraction`` of ``X``
+            is held out (stratified by class for classification).
 
         Returns
         -------
         self
+
+        A fit that fails (bad input, divergence, or an interrupt) leaves the estimator as it
+        was before the call: unfitted, or with its previous fit intact.
         """
+        before = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        try:
+            return self._fit(X, y, X_val, y_val)
+        except BaseException:
+            for k in [k for k in vars(self) if k.endswith("_")]:
+                delattr(self, k)
+            vars(self).update(before)
+            raise
+
+    def _fit(self, X, y, X_val, y_val) -> DualNetSelector:
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=2)
         n_features = X.shape[1]
         s = self._resolve_s(n_features)
-        self.check_params()
         task = self._resolve_task(y)
         if self.stop_metric == "accuracy" and task == "regression":
             raise ValueError(
                 "stop_metric='accuracy' needs a classification task, but the target is "
                 "regression; use stop_metric='loss' (for regression the loss is the MSE)."
             )
-        # Fitted state is set only at the end of fit: a fit that fails leaves none behind.
+        # Fitted state is set at the end (``validate_data`` sets n_features_in_ above; fit
+        # restores the previous state when anything here raises).
         target = _TargetEncoding.fit(y, task, self.standardize_target)
         kind, n_outputs = target.kind, target.n_outputs
         device = resolve_device(self.device)
@@ -358,7 +437,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
         y_enc, y_val_enc = target.encode(y, "y"), target.encode(y_val, "y_val")
 
-        gather = self.gather if isinstance(self.gather, bool) else 4 * s <= n_features
+        gather = 4 * s <= n_features if isinstance(self.gather, str) else bool(self.gather)
         gather = gather and self.operator == "mlp"
         fused_step = self.fused_step if isinstance(self.fused_step, str) else bool(self.fused_step)
         if fused_step is True and gather:
@@ -529,11 +608,12 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             codes = out.argmax(dim=1)
         return self.classes_[codes.cpu().numpy()]
 
+    @available_if(_is_classifier)
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities from the operator with the optimal mask (classification only)."""
-        if getattr(self, "task_", None) == "regression":
-            raise AttributeError("predict_proba is only available for classification.")
-        out = self._operator_output(X)
+        """Class probabilities from the operator with the optimal mask (classification only).
+
+        Computed in float64 from the operator's outputs, so that rows sum to one."""
+        out = self._operator_output(X).double()
         if self.loss_kind_ == "binary":
             p1 = torch.sigmoid(out[:, 0])
             proba = torch.stack([1 - p1, p1], dim=1)
@@ -541,12 +621,12 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             proba = torch.softmax(out, dim=1)
         return proba.cpu().numpy().astype(np.float64)
 
-    def score(self, X, y) -> float:
+    def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (classification) or R^2 (regression) of :meth:`predict`."""
         pred = self.predict(X)
         if self.task_ == "regression":
-            return float(r2_score(y, pred))
-        return float(accuracy_score(y, pred))
+            return float(r2_score(y, pred, sample_weight=sample_weight))
+        return float(accuracy_score(y, pred, sample_weight=sample_weight))
 
     def mask_losses(self, X, y, masks) -> np.ndarray:
         """Operator mean loss on ``(X, y)`` for each binary mask of ``masks`` (n_masks, d),
@@ -576,6 +656,11 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     # -------------------------------------------------------------- helpers
     def _resolve_s(self, n_features: int) -> int:
         s = self.n_features_to_select
+        if n_features < 2:
+            raise ValueError(
+                f"X has n_features = {n_features}; selecting a strict subset needs at least 2 "
+                "features (1 <= n_features_to_select < n_features)."
+            )
         if s is None:
             s = max(1, n_features // 2)
         if isinstance(s, bool) or not isinstance(s, Integral):
@@ -583,10 +668,15 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 f"n_features_to_select (s) must be an integer, got {s!r} "
                 f"of type {type(s).__name__}."
             )
-        if not 1 <= s < n_features:
+        if s < 1:
             raise ValueError(
-                f"n_features_to_select (s) must satisfy 1 <= s < n_features = {n_features}; "
-                f"got s={s}. Choose a smaller s (the data has {n_features} features)."
+                f"n_features_to_select (s) must be at least 1; got s={s}. Choose s in "
+                f"1..{n_features - 1} (the data has {n_features} features), or None for half."
+            )
+        if s >= n_features:
+            raise ValueError(
+                f"n_features_to_select (s) must be below n_features = {n_features}; got s={s}. "
+                f"Choose a smaller s, in 1..{n_features - 1}."
             )
         return int(s)
 
@@ -640,18 +730,53 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 f"{self.exploit_fraction} leaves {self.mask_batch_size - n_random} Phase II rows "
                 "for m_opt and m_best (2 needed); raise mask_batch_size or exploit_fraction."
             )
-        if not 0 < self.validation_fraction < 1:
+        vf = self.validation_fraction
+        if isinstance(vf, bool) or not isinstance(vf, Real) or not 0 < vf < 1:
             raise ValueError(
-                f"validation_fraction must be in (0, 1); got {self.validation_fraction!r}."
+                f"validation_fraction must be a number in (0, 1), e.g. 0.2; got {vf!r}."
             )
-        if len(self.selector_weights) != 3:
+        weights = self.selector_weights
+        if (
+            not _is_sequence(weights)
+            or len(weights) != 3
+            or not all(_is_real(w) and np.isfinite(w) and w >= 0 for w in weights)
+            or not sum(weights) > 0
+        ):
             raise ValueError(
-                "selector_weights must be three numbers (m_best, m_opt, others), e.g. [10, 5, 1]; "
-                f"got {list(self.selector_weights)!r}."
+                "selector_weights must be three non-negative numbers, not all zero (m_best, "
+                f"m_opt, others), e.g. [10, 5, 1] (the paper's); got {weights!r}."
             )
-        if not (isinstance(self.gather, bool) or self.gather == "auto"):
+        if self.selector_loss not in SELECTOR_LOSSES:
+            raise ValueError(
+                f"selector_loss={self.selector_loss!r} is not supported; choose one of "
+                f"{SELECTOR_LOSSES} ('squared' is the paper's)."
+            )
+        for name in ("operator_hidden", "selector_hidden", "conv_channels", "conv_kernels"):
+            sizes = getattr(self, name)
+            if not _is_sequence(sizes) or not all(
+                isinstance(h, Integral) and not isinstance(h, bool) and h >= 1 for h in sizes
+            ):
+                raise ValueError(
+                    f"{name} must be a list of positive integers (layer sizes), e.g. "
+                    f"[60, 30, 20]; got {sizes!r}."
+                )
+        if self.image_shape is not None and not (
+            _is_sequence(self.image_shape)
+            and len(self.image_shape) == 2
+            and all(
+                isinstance(h, Integral) and not isinstance(h, bool) and h >= 1
+                for h in self.image_shape
+            )
+        ):
+            raise ValueError(
+                f"image_shape must be None or [height, width] in pixels, e.g. [32, 32]; got "
+                f"{self.image_shape!r}."
+            )
+        resolve_device(self.device)
+        if not (isinstance(self.gather, bool | np.bool_) or self.gather == "auto"):
             raise ValueError(f"gather={self.gather!r} is not supported; use 'auto', True or False.")
-        if self.gather is True and self.operator != "mlp":
+        gather_forced = not isinstance(self.gather, str) and bool(self.gather)  # True, np.True_
+        if gather_forced and self.operator != "mlp":
             raise ValueError(
                 f"gather=True needs operator='mlp' (got operator={self.operator!r}); the CNN "
                 "operator reads whole images. Use gather='auto' or False."
@@ -667,7 +792,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 f"{self.operator!r}, precision={self.precision!r}); use fused_step='auto' to "
                 "fall back to autograd where it does not apply."
             )
-        if forced and self.gather is True:
+        if forced and gather_forced:
             raise ValueError(
                 "fused_step=True needs the dense first layer, but gather=True; set gather=false "
                 "or fused_step='auto'."
@@ -722,12 +847,31 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 )
 
     def _resolve_task(self, y: np.ndarray) -> str:
-        if self.task != "auto":
+        if self.task == "regression":
             return self.task
         kind = type_of_target(y)
-        return (
-            "regression" if kind in ("continuous", "continuous-multioutput") else "classification"
-        )
+        continuous = kind in ("continuous", "continuous-multioutput")
+        if self.task == "classification" and continuous:
+            raise ValueError(
+                f"task='classification' needs class labels, but y is continuous (Unknown label "
+                f"type: {kind!r}; e.g. {np.asarray(y).ravel()[:3].tolist()}). Pass "
+                "task='regression' (or 'auto'), or bin y into classes."
+            )
+        if continuous:
+            return "regression"
+        if self.task == "classification":
+            return self.task
+        n_classes = len(np.unique(y))
+        if n_classes > MANY_CLASSES and n_classes > 0.1 * len(y):
+            warnings.warn(
+                f"task='auto' reads y as classification with {n_classes} classes in {len(y)} "
+                "samples, because its values are discrete. If y is a numeric target (a count, a "
+                "rounded measurement), pass task='regression'; pass task='classification' to "
+                "silence this warning.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return "classification"
 
     def _holdout(self, X, y, stratify: np.ndarray | None, rng: np.random.Generator):
         """``X, X_val, y, y_val``: ``validation_fraction`` held out (stratified by the class
@@ -761,7 +905,14 @@ class _TargetEncoding:
     @classmethod
     def fit(cls, y: np.ndarray, task: str, standardize: bool) -> _TargetEncoding:
         if task == "regression":
-            y = np.asarray(y, dtype=np.float64)
+            try:
+                y = np.asarray(y, dtype=np.float64)
+            except (TypeError, ValueError) as err:
+                raise ValueError(
+                    f"task='regression' needs a numeric y; y holds values such as "
+                    f"{np.asarray(y).ravel()[:3].tolist()!r} ({err}). Use task='classification' "
+                    "or 'auto' for class labels."
+                ) from None
             std = float(y.std())
             if standardize and std > 0:
                 return cls(task, "regression", 1, shift=float(y.mean()), scale=std)

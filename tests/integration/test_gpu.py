@@ -1,5 +1,7 @@
 """GPU (``gpu`` marker, skipped without CUDA): placement and CPU/GPU agreement."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -30,6 +32,22 @@ def test_everything_lives_on_the_gpu():
     assert sel.device_.type == "cuda"
     assert all(p.is_cuda for p in sel.operator_.parameters())
     assert sel.mask_.is_cuda
+
+
+def test_a_gpu_fit_pickles_and_loads_on_the_gpu_or_without_one(monkeypatch):
+    data = load_xor(n_folds=1, seed=0)
+    X = data.X[data.splits[0].test]
+    sel = fit("cuda")
+    blob = pickle.dumps(sel)
+    assert sel.operator_.first.weight_x.is_cuda  # pickling leaves the fitted model in place
+    again = pickle.loads(blob)
+    assert again.device_.type == "cuda" and again.mask_.is_cuda
+    np.testing.assert_array_equal(again.predict_proba(X), sel.predict_proba(X))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="loaded on the CPU"):
+        cpu = pickle.loads(blob)
+    assert cpu.device_.type == "cpu"
+    np.testing.assert_allclose(cpu.predict_proba(X), sel.predict_proba(X), atol=1e-5)
 
 
 def test_cpu_and_gpu_agree_on_the_relevant_features():

@@ -1,10 +1,13 @@
 """DualNetSelector: the scikit-learn contract, errors, determinism."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
-from sklearn.base import clone
-from sklearn.model_selection import cross_val_score
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
@@ -80,8 +83,11 @@ def test_regression_and_val_masks_all(blobs):
     assert sel.task_ == "regression"
     assert sel.predict(X).dtype == np.float64
     assert np.isfinite(sel.history_.val_loss).all()
-    with pytest.raises(AttributeError, match="classification"):
+    assert not hasattr(sel, "predict_proba")  # duck typing sees a regressor
+    with pytest.raises(AttributeError, match="predict_proba"):
         sel.predict_proba(X)
+    assert not hasattr(tiny(task="regression"), "predict_proba")
+    assert hasattr(tiny(), "predict_proba")  # task='auto' is a classifier until fitted
 
 
 def test_internal_holdout_standardises_the_target_on_the_training_part(blobs, monkeypatch):
@@ -125,8 +131,25 @@ def test_sklearn_composition(blobs):
 @pytest.mark.parametrize(
     ("params", "X_fix", "match"),
     [
-        ({"n_features_to_select": 6}, None, r"1 <= s < n_features = 6; got s=6"),
-        ({"n_features_to_select": 0}, None, r"got s=0"),
+        ({"n_features_to_select": 6}, None, r"below n_features = 6; got s=6.*smaller s, in 1..5"),
+        ({"n_features_to_select": 0}, None, r"at least 1; got s=0.*Choose s in 1..5"),
+        ({"n_features_to_select": -1}, None, r"at least 1; got s=-1"),
+        ({"selector_loss": "l1"}, None, r"selector_loss='l1' is not supported"),
+        ({"device": "gpu"}, None, r"device='gpu' is not supported"),
+        ({"device": None}, None, r"device=None is not supported"),
+        ({"operator_hidden": (0,)}, None, r"operator_hidden must be a list of positive integ"),
+        ({"selector_hidden": (0,)}, None, r"selector_hidden must be a list of positive integ"),
+        ({"operator_hidden": (2.5,)}, None, r"operator_hidden .*got \(2.5,\)"),
+        ({"operator_hidden": (-1,)}, None, r"operator_hidden"),
+        ({"operator_hidden": 16}, None, r"operator_hidden .*got 16"),
+        ({"conv_kernels": "5"}, None, r"conv_kernels"),
+        ({"image_shape": (32,)}, None, r"image_shape must be None or \[height, width\]"),
+        ({"validation_fraction": "0.2"}, None, r"validation_fraction must be a number"),
+        ({"validation_fraction": None}, None, r"validation_fraction .*got None"),
+        ({"selector_weights": 10}, None, r"selector_weights must be three non-negative"),
+        ({"selector_weights": (1, 2, "a")}, None, r"selector_weights .*got \(1, 2, 'a'\)"),
+        ({"selector_weights": (-10, -5, -1)}, None, r"selector_weights"),
+        ({"selector_weights": (0, 0, 0)}, None, r"not all zero"),
         ({"n_features_to_select": 2.5}, None, r"must be an integer"),
         ({"n_features_to_select": 2, "mask_batch_size": 2}, None, r"mask_batch_size=2"),
         ({"n_features_to_select": 2, "exploit_fraction": 1.0}, None, r"exploit_fraction"),
@@ -168,6 +191,102 @@ def test_bad_input_is_a_clear_error(blobs, params, X_fix, match):
         X = X * 1e3
     with pytest.raises((ValueError, TypeError), match=match):
         tiny(**params).fit(X, y)
+
+
+def test_params_are_checked_before_the_data(blobs):
+    # fir-run calls check_params before loading a dataset: the same errors, without data
+    for params in ({"selector_loss": "l1"}, {"operator_hidden": (0,)}, {"device": "gpu"}):
+        with pytest.raises(ValueError, match=next(iter(params))):
+            tiny(**params).check_params()
+
+
+def test_one_feature_is_a_clear_error():
+    X = np.arange(20.0)[:, None]
+    with pytest.raises(ValueError, match="n_features = 1; .*at least 2 features"):
+        tiny().fit(X, np.arange(20) % 2)
+
+
+def test_a_failed_fit_leaves_the_estimator_as_it_was(blobs):
+    X, y = blobs
+    fresh = tiny(n_features_to_select=10)
+    with pytest.raises(ValueError, match="s=10"):
+        fresh.fit(X, y)
+    assert not [k for k in vars(fresh) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+    fitted = tiny(n_features_to_select=2).fit(X, y)
+    before = fitted.predict_proba(X)
+    with pytest.raises(ValueError, match="s=5"):
+        fitted.set_params(n_features_to_select=5).fit(X[:, :4], y)
+    assert fitted.n_features_in_ == 6 and fitted.support_.shape == (6,)
+    np.testing.assert_array_equal(fitted.predict_proba(X), before)
+
+
+def test_task_errors_and_the_many_classes_warning(blobs):
+    X, y = blobs
+    continuous = X[:, 0] * 2.0
+    with pytest.raises(ValueError, match="task='classification' needs class labels.*continuous"):
+        tiny(n_features_to_select=2, task="classification").fit(X, continuous)
+    with pytest.raises(ValueError, match="task='regression' needs a numeric y.*'b'"):
+        tiny(n_features_to_select=2, task="regression").fit(X, np.array(["a", "b"])[y])
+    counts = np.round(continuous * 10)  # a numeric target with integral values
+    with pytest.warns(UserWarning, match=r"classification with \d+ classes in 120 samples.*"
+                      "task='regression'"):  # fmt: skip
+        assert tiny(n_features_to_select=2).fit(X, counts).task_ == "classification"
+    assert tiny(n_features_to_select=2, task="regression").fit(X, counts).task_ == "regression"
+
+
+def test_scikit_learn_sees_a_classifier_unless_task_is_regression(blobs):
+    X, y = blobs
+    assert is_classifier(tiny()) and is_classifier(tiny(task="classification"))
+    assert is_regressor(tiny(task="regression")) and not is_classifier(tiny(task="regression"))
+    # so cross_val_score stratifies class labels (a sorted y no longer gives one-class folds)
+    assert isinstance(check_cv(3, y, classifier=is_classifier(tiny())), StratifiedKFold)
+    order = np.argsort(y, kind="stable")
+    scores = cross_val_score(tiny(n_features_to_select=2), X[order], y[order], cv=2)
+    assert scores.shape == (2,)
+
+
+def test_probabilities_sum_to_one_and_score_takes_sample_weight():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(90, 5))
+    for y in ((X[:, 0] > 0).astype(int), np.argmax(X[:, :3], axis=1)):
+        sel = tiny(n_features_to_select=3).fit(X, y)
+        proba = sel.predict_proba(X)
+        assert proba.dtype == np.float64
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+        w = rng.uniform(size=len(y))
+        correct = sel.predict(X) == y
+        assert sel.score(X, y, sample_weight=w) == pytest.approx((w * correct).sum() / w.sum())
+
+
+def test_gather_np_true_is_true():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 24))
+    y = (X[:, 0] > 0).astype(int)
+    a = tiny(n_features_to_select=3, gather=np.True_).fit(X, y)
+    b = tiny(n_features_to_select=3, gather=True).fit(X, y)
+    np.testing.assert_array_equal(a.feature_importances_, b.feature_importances_)
+    with pytest.raises(ValueError, match="gather=True needs operator='mlp'"):
+        tiny(gather=np.True_, operator="cnn", image_shape=(4, 6)).check_params()
+
+
+def test_a_gpu_pickle_loads_on_a_cpu_machine(blobs, monkeypatch):
+    # The nets are pickled on the CPU; loading one fitted on a GPU where there is none falls
+    # back to the CPU with a warning (tests/integration/test_gpu.py checks a real GPU fit).
+    X, y = blobs
+    sel = tiny(n_features_to_select=2).fit(X, y)
+    state = sel.__getstate__()
+    state["device_"] = torch.device("cuda:0")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = DualNetSelector.__new__(DualNetSelector)
+    with pytest.warns(UserWarning, match="fitted on cuda:0.*loaded on the CPU"):
+        loaded.__setstate__(state)
+    assert loaded.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(loaded.predict_proba(X), sel.predict_proba(X))
+    roundtrip = pickle.loads(pickle.dumps(sel))
+    np.testing.assert_array_equal(roundtrip.predict_proba(X), sel.predict_proba(X))
 
 
 def test_single_class_is_an_error(blobs):
