@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,9 +48,28 @@ class RunConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
+# Overrides a multirun point's directory already names (``<dataset>/<method>/s<s>_seed<seed>``),
+# and ``resume``, which must find the same directory again.
+POINT_NAMED_KEYS = ("dataset", "method", "s", "seed", "resume")
+
+
+def sweep_point_suffix(overrides: Sequence[str]) -> str:
+    """The end of a multirun point's directory name: empty when its overrides are only those
+    the name holds, else ``_`` and a short hash of the others (sorted), so that points that
+    differ elsewhere get their own directory and a re-run of the same point, in any sweep
+    order and with ``resume=true``, finds its directory again."""
+    rest = sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in POINT_NAMED_KEYS)
+    if not rest:
+        return ""
+    return "_" + hashlib.sha256("\n".join(rest).encode()).hexdigest()[:8]
+
+
 def register_configs() -> None:
-    """Store the schema as ``run_schema`` (first in ``config.yaml``'s defaults)."""
+    """Store the schema as ``run_schema`` (first in ``config.yaml``'s defaults) and register
+    the ``fir.point_suffix`` resolver that names multirun points (``hydra.sweep.subdir``)."""
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    if not OmegaConf.has_resolver("fir.point_suffix"):
+        OmegaConf.register_new_resolver("fir.point_suffix", sweep_point_suffix)
 
 
 def validate_run_config(cfg: DictConfig) -> None:
@@ -110,6 +131,11 @@ def validate_run_config(cfg: DictConfig) -> None:
 def validate_dataset(dataset: Dataset, s: int) -> None:
     """Checks on the loaded data before training: s in range, finite X, at least 2 classes."""
     d = dataset.n_features
+    if d < 2:
+        raise ValueError(
+            f"dataset {dataset.name!r} has {d} feature: selecting a strict subset needs at "
+            "least 2 (for a table, check dataset.features and dataset.exclude)."
+        )
     if not 1 <= s < d:
         raise ValueError(
             f"s={s} is invalid for dataset {dataset.name!r} with {d} features: s must satisfy "

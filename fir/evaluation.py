@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -58,7 +59,7 @@ def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int)
                 f"dataset {dataset.name!r} defines {len(dataset.splits)} folds but n_splits="
                 f"{n_splits}; set the dataset's n_folds to match."
             )
-        return list(dataset.splits)
+        return check_splits(dataset, list(dataset.splits), n_splits, val_fraction)
     if n_splits < 2:
         raise ValueError(f"n_splits must be at least 2; got {n_splits}.")
     classify = dataset.task == "classification"
@@ -68,10 +69,11 @@ def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int)
         test = np.asarray(dataset.test_index)
         pool = np.setdiff1d(np.arange(dataset.n_samples), test)
         y_pool = dataset.y[pool]
-        return [
+        splits = [
             Split(train=pool[tr], val=pool[va], test=test)
             for tr, va in kfold.split(pool, y_pool if classify else None)
         ]
+        return check_splits(dataset, splits, n_splits, val_fraction)
     splits = []
     for k, (rest, test) in enumerate(kfold.split(dataset.X, dataset.y if classify else None)):
         y_rest = dataset.y[rest]
@@ -82,7 +84,52 @@ def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int)
             random_state=derive_seed(seed, 3, k) % 2**32,
         )
         splits.append(Split(train=np.sort(train), val=np.sort(val), test=test))
+    return check_splits(dataset, splits, n_splits, val_fraction)
+
+
+def check_splits(
+    dataset: Dataset, splits: list[Split], n_splits: int, val_fraction: float
+) -> list[Split]:
+    """``splits``, after checking that every fold can be fitted, stopped early and scored:
+    at least 2 training rows, a validation and a test row, and (classification) every class
+    of the fold's validation and test rows among its training rows. Raised before training,
+    with the fix."""
+    fix = (
+        f"(n_splits={n_splits}, val_fraction={val_fraction}, {dataset.n_samples} samples). "
+        "Use fewer folds (e.g. n_splits=2), or more data"
+    )
+    for k, split in enumerate(splits):
+        if len(split.train) < 2 or len(split.val) < 1 or len(split.test) < 1:
+            raise ValueError(
+                f"dataset {dataset.name!r}: fold {k} gets {len(split.train)} training, "
+                f"{len(split.val)} validation and {len(split.test)} test rows, too few to fit "
+                f"and score a model {fix}."
+            )
+        if dataset.task != "classification":
+            continue
+        missing = np.setdiff1d(
+            np.concatenate([dataset.y[split.val], dataset.y[split.test]]), dataset.y[split.train]
+        )
+        if len(missing):
+            classes, counts = np.unique(dataset.y, return_counts=True)
+            sizes = dict(zip(classes.tolist(), counts.tolist(), strict=True))
+            rare = ", ".join(
+                f"{_class_name(dataset, c)!r} ({sizes[c]} rows)" for c in missing.tolist()
+            )
+            raise ValueError(
+                f"dataset {dataset.name!r}: fold {k}'s training part has no rows of class {rare}, "
+                f"so the fold could not learn what it is scored on {fix}, or drop or merge the "
+                "rare classes."
+            )
     return splits
+
+
+def _class_name(dataset: Dataset, code):
+    """A class's name from the provenance's ``classes`` (a table's labels), else its value."""
+    names = dataset.provenance.get("classes") if isinstance(dataset.provenance, dict) else None
+    if isinstance(names, list) and isinstance(code, Integral) and 0 <= code < len(names):
+        return names[code]
+    return code
 
 
 def _can_stratify(y: np.ndarray, fraction: float) -> bool:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,17 @@ def split_sha256(split: Split) -> str:
         digest.update(str(len(arr)).encode())
         digest.update(arr.tobytes())
     return digest.hexdigest()
+
+
+def data_hashes(provenance: Any) -> list[str]:
+    """The sha256 of every file a dataset's provenance records (sorted; empty for generated
+    data, which the config and the split hashes identify)."""
+    if isinstance(provenance, dict):
+        own = [provenance["sha256"]] if isinstance(provenance.get("sha256"), str) else []
+        return sorted(own + [h for v in provenance.values() for h in data_hashes(v)])
+    if isinstance(provenance, list):
+        return sorted(h for v in provenance for h in data_hashes(v))
+    return []
 
 
 def splits_sha256(splits: list[Split]) -> str:

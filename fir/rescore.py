@@ -21,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from sklearn.base import BaseEstimator
 
 from fir.baselines.models import make_mlp, make_svm
 from fir.data.base import Dataset
 from fir.evaluation import fold_arrays
+from fir.foldstore import data_hashes
 from fir.metrics import task_score
 from fir.reporting import FOLDS_CSV, RUN_JSON, SPLITS_NPZ, read_splits
 
@@ -56,7 +58,21 @@ def rescore_run(
     node = dict(info["config"]["dataset"])
     if data_dir is not None and "data_dir" in node:
         node["data_dir"] = str(data_dir)
-    dataset: Dataset = instantiate(node, _convert_="all")
+    provenance = (info.get("data") or {}).get("provenance")
+    if isinstance(node.get("path"), str) and not Path(node["path"]).expanduser().is_absolute():
+        # a user's table named relative to where fir-run ran: run.json records where that was
+        files = (provenance or {}).get("files") or [{}]
+        node["path"] = files[0].get("path") or node["path"]
+    try:
+        dataset: Dataset = instantiate(node, _convert_="all")
+    except InstantiationException as exc:  # a loader's own error is the news
+        raise exc.__cause__ if isinstance(exc.__cause__, ValueError | OSError) else exc from None
+    if data_hashes(provenance) and data_hashes(provenance) != data_hashes(dataset.provenance):
+        raise ValueError(
+            f"the data read now differs from the data {run_dir} was run on (sha256 in run.json's "
+            "data.provenance): rescoring it would pair the run's selections with other rows. "
+            "Point --data-dir (or the table's path) at the original files."
+        )
     folds = pd.read_csv(run_dir / FOLDS_CSV)
     splits = read_splits(run_dir / SPLITS_NPZ)
     rows = []

@@ -39,6 +39,7 @@ from fir.evaluation import FoldResult, cross_validate, make_splits
 from fir.foldstore import (
     FOLDS_DIR,
     clear_folds,
+    data_hashes,
     load_folds,
     save_fold,
     split_sha256,
@@ -108,7 +109,10 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
             _restore_hydra_files(folds_dir, hydra_dir)
             raise
         if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
-            _restore_hydra_files(folds_dir, hydra_dir)
+            try:  # the same config may read a data file whose content has changed since
+                _check_same_data(previous, instantiate(cfg.dataset, _convert_="all"), out_dir)
+            finally:
+                _restore_hydra_files(folds_dir, hydra_dir)
             log.info("%s already holds this run, completed; nothing to do", out_dir)
             return json.loads((out_dir / SUMMARY_JSON).read_text())
     elif not cfg.resume:
@@ -135,6 +139,8 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         "cpu_count": os.cpu_count(),
         "choices": _hydra_choices(),
     }
+    if previous is not None and previous.get("data"):
+        run_info["data"] = previous["data"]  # until this invocation has read its own
     write_json_atomic(out_dir / RUN_JSON, run_info)
     try:
         validate_run_config(cfg)
@@ -146,6 +152,8 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         _check_selector_params(selector)
         dataset: Dataset = instantiate(cfg.dataset, _convert_="all")
         meta["dataset"] = run_info["dataset"] = dataset.name
+        if previous is not None:
+            _check_same_data(previous, dataset, out_dir)
         validate_dataset(dataset, int(cfg.s))
         if selector.get_params().get("task") == "auto":
             # the dataset knows its task; guessing it from y calls an integer-valued
@@ -313,6 +321,13 @@ def config_differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -
     return diffs
 
 
+def _new_run_advice() -> str:
+    """How to start a new run instead of resuming (the directory key of this invocation)."""
+    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    return f"start a new run in another {key} (resume=false in this one would replace its results)"
+
+
 def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path) -> None:
     now = _comparable_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
     before = _comparable_config(previous.get("config") or {})
@@ -320,8 +335,20 @@ def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path)
     if diffs:
         raise ValueError(
             f"resume=true but {out_dir} holds a run with a different config ({', '.join(diffs)}"
-            " differ). Resume with the same settings, or start a new run with resume=false "
-            "or another hydra.run.dir."
+            f" differ). Resume with the same settings, or {_new_run_advice()}."
+        )
+
+
+def _check_same_data(previous: dict[str, Any], dataset: Dataset, out_dir: Path) -> None:
+    """A resumed run must read the same data: the config names a file, not its content."""
+    before = data_hashes((previous.get("data") or {}).get("provenance"))
+    now = data_hashes(dataset.provenance)
+    if before and before != now:
+        raise ValueError(
+            f"resume=true but {out_dir} holds a run made on different data: its files had "
+            f"sha256 {', '.join(h[:12] for h in before)}, the files read now "
+            f"{', '.join(h[:12] for h in now) or 'none'} (see run.json's data.provenance). "
+            f"Resume with the original files, or {_new_run_advice()}."
         )
 
 
@@ -497,6 +524,10 @@ def _hydra_main(cfg: DictConfig) -> float:
         ):
             raise
         print(f"fir-run: error: {cause}", file=sys.stderr)
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            # Hydra records the failed point and runs the others; the sweep then ends with
+            # its first failure. (SystemExit would end the whole sweep here.)
+            raise RunFailed(f"{out_dir}: {cause}") from None
         sys.exit(1)
     return validation_objective(summary)
 
@@ -539,6 +570,11 @@ def launcher_threads(launcher: DictConfig, cpu_count: int) -> int | None:
     n_jobs = launcher.get("n_jobs") or -1
     jobs = n_jobs if n_jobs > 0 else max(1, cpu_count + 1 + n_jobs)
     return max(1, cpu_count // jobs)
+
+
+class RunFailed(Exception):
+    """A sweep point that failed with a clear error (bad config or data); the message says
+    which point and why."""
 
 
 class Terminated(KeyboardInterrupt):

@@ -14,17 +14,10 @@ import pandas as pd
 
 from fir.data.base import TASKS, Dataset
 from fir.data.download import sha256
+from fir.data.tablefile import clip, read_table, repeated_names
 
 log = logging.getLogger(__name__)
 
-READERS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".npz": "npz",
-}
 MAX_CLASSES_INFERRED = 20  # an integer target with at most this many values is a class label
 
 
@@ -32,6 +25,7 @@ def load_table(
     path: str | Path,
     target: str | int,
     features: list[str] | str | int | None = None,
+    exclude: list[str] | str | int | None = None,
     task: str | None = None,
     n_folds: int = 5,
     standardize: bool = False,
@@ -41,37 +35,44 @@ def load_table(
 
     Parameters
     ----------
-    path : a ``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq`` or ``.npz`` file (relative to the
-        current directory). An NPZ holds 1-D arrays as columns, and/or a 2-D ``X`` whose column
-        names are ``feature_names`` when present (else ``X0``, ``X1``, ...).
+    path : a ``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq`` or ``.npz`` file (a relative path
+        is taken from the current directory). An NPZ holds 1-D (or one-column 2-D) arrays as
+        columns, and/or a 2-D ``X`` whose column names are ``feature_names`` when present (else
+        ``X0``, ``X1``, ...).
     target : the target column (a number names a column called that number, e.g. ``3``)
     features : the feature columns (one name, or a list); None takes every other column except
         unnamed ones (``Unnamed: 0``: a saved row index, which can give the label away)
+    exclude : columns to leave out (one name, or a list), e.g. a sample ID; they are dropped
+        before the features are chosen, so a column may not be in both lists
     task : "classification" or "regression"; None infers it (non-numeric targets, and integer
         targets with at most 20 distinct values, are classes)
     n_folds : the protocol's folds (``${n_splits}``): every class needs at least this many rows
     standardize : fit a scaler on each fold's training part
     name : the dataset's name in the results (default: the file's stem)
     """
-    file = Path(path).expanduser().resolve()
-    if not file.is_file():
-        raise FileNotFoundError(
-            f"dataset.path={str(path)!r}: no file at {file}. Give the path of your table "
-            "(relative to the directory you run fir-run from), e.g. dataset.path=data.csv."
-        )
+    file = _existing_file(path)
     frame = read_table(file)
     columns = [str(c) for c in frame.columns]
+    repeated = repeated_names(columns)
+    if repeated:
+        raise ValueError(
+            f"{file.name}: the column names {clip(repeated)} occur more than once (as read: "
+            "numbers and their text are one name); give every column its own name."
+        )
     frame.columns = columns
     target = str(target)  # Hydra reads dataset.target=3 as the integer 3
     if target not in columns:
         raise ValueError(
             f"dataset.target={target!r} is not a column of {file.name}; its columns are "
-            f"{_clip(columns)}. Set e.g. dataset.target={columns[-1]}."
+            f"{clip(columns)}. Set e.g. dataset.target={columns[-1]}."
         )
-    feats = _feature_columns(features, columns, target, file)
-    _check_features(feats, columns, target, frame, file)
+    dropped = _excluded(exclude, columns, target, file)
+    kept = [c for c in columns if c not in dropped]
+    feats = _feature_columns(features, kept, target, file, dropped)
+    _check_features(feats, kept, target, frame, file, named=features is not None)
     X = frame[feats].to_numpy(dtype=np.float64)
     _check_finite(X, file)
+    _warn_row_ids(X, feats, file, named=features is not None)
     task = infer_task(frame[target]) if task is None else task
     if task not in TASKS:
         raise ValueError(f"dataset.task={task!r} must be one of {TASKS} (or null to infer it).")
@@ -92,25 +93,95 @@ def load_table(
             "source": "user table",
             "files": [{"path": str(file), "sha256": sha256(file), "url": None, "verified": False}],
             "target": target,
+            "excluded": [c for c in columns if c in dropped],
             "classes": classes,
         },
     )
 
 
-def _clip(items: list, n: int = 20) -> str:
-    """``items`` for a message: the first ``n``, and how many there are in all."""
-    return str(items) if len(items) <= n else f"{items[:n]}[:{n}] of {len(items)}"
+def _existing_file(path: str | Path) -> Path:
+    """``path`` made absolute (a relative one from the current directory), if a file is there."""
+    given = Path(path).expanduser()
+    file = given.resolve()
+    if file.is_file():
+        return file
+    if given.is_absolute():
+        fix = "Give the path of your table, e.g. dataset.path=/data/table.csv."
+    else:
+        fix = (
+            f"A relative path is taken from the current directory, {Path.cwd()} (with "
+            "hydra.job.chdir=true that is the run's output directory, not the one you ran "
+            "fir-run from); give the table's absolute path, or "
+            f"dataset.path='${{hydra:runtime.cwd}}/{given}'."
+        )
+    raise FileNotFoundError(f"dataset.path={str(path)!r}: no file at {file}. {fix}")
+
+
+def _names(value: list[str] | str | int | None) -> list[str]:
+    """A config value naming columns (None, one name, or a list) as a list of strings; Hydra
+    reads a number as an int, e.g. dataset.features=[0,2]."""
+    if value is None:
+        return []
+    return [str(v) for v in ([value] if isinstance(value, str | int) else list(value))]
+
+
+def _override_list(names: list[str]) -> str:
+    """``names`` as a Hydra override list, quoting those that would not read back as text."""
+    plain = re.compile(r"[A-Za-z_][\w.-]*")
+    words = {"true", "false", "null", "nan", "inf"}
+    quoted = [
+        n
+        if plain.fullmatch(n) and n.lower() not in words
+        else "'" + n.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        for n in names
+    ]
+    return "[" + ",".join(quoted) + "]"
+
+
+def _excluded(
+    exclude: list[str] | str | int | None, columns: list[str], target: str, file: Path
+) -> set[str]:
+    """The columns ``dataset.exclude`` leaves out, checked against the file."""
+    names = _names(exclude)
+    unknown = [e for e in names if e not in columns]
+    if unknown:
+        raise ValueError(
+            f"dataset.exclude names columns {unknown} that {file.name} lacks; its columns are "
+            f"{clip(columns)}. Remove them from dataset.exclude."
+        )
+    if target in names:
+        raise ValueError(
+            f"dataset.exclude includes the target {target!r}; remove it from dataset.exclude "
+            "or choose another dataset.target."
+        )
+    return set(names)
 
 
 def _feature_columns(
-    features: list[str] | str | int | None, columns: list[str], target: str, file: Path
+    features: list[str] | str | int | None,
+    columns: list[str],
+    target: str,
+    file: Path,
+    dropped: set[str],
 ) -> list[str]:
     """The feature columns: those named (one name or a list), else every column but the
-    target and unnamed ones (pandas calls a header-less column ``Unnamed: N``; it is usually a
-    row index saved by ``DataFrame.to_csv``, and a row index can give the label away)."""
+    target, the excluded and unnamed ones (pandas calls a header-less column ``Unnamed: N``; it
+    is usually a row index saved by ``DataFrame.to_csv``, and a row index can give the label
+    away). ``columns`` are the file's columns less the excluded ones."""
     if features is not None:
-        names = [features] if isinstance(features, str | int) else list(features)
-        return [str(f) for f in names]
+        names = _names(features)
+        repeated = repeated_names(names)
+        if repeated:
+            raise ValueError(
+                f"dataset.features names {repeated} more than once; list each column once."
+            )
+        both = [n for n in names if n in dropped]
+        if both:
+            raise ValueError(
+                f"dataset.features and dataset.exclude both name {both}; keep each column in "
+                "one of them (dataset.features alone says which columns are used)."
+            )
+        return names
     unnamed = [c for c in columns if re.fullmatch(r"Unnamed: \d+", c) and c != target]
     if unnamed:
         log.warning(
@@ -120,62 +191,6 @@ def _feature_columns(
             unnamed,
         )
     return [c for c in columns if c != target and c not in unnamed]
-
-
-def read_table(file: Path) -> pd.DataFrame:
-    """The file as a DataFrame, by its extension."""
-    kind = READERS.get(file.suffix.lower())
-    if kind is None:
-        raise ValueError(
-            f"dataset.path={str(file)!r}: unknown file type {file.suffix!r}; use one of "
-            f"{sorted(READERS)}."
-        )
-    if kind in ("csv", "tsv"):
-        try:
-            return pd.read_csv(file, sep="," if kind == "csv" else "\t")
-        except pd.errors.EmptyDataError:
-            raise ValueError(
-                f"dataset.path={str(file)!r}: the file is empty (no header, no rows); give a "
-                "table with a header line and one row per sample."
-            ) from None
-    if kind == "parquet":
-        try:
-            return pd.read_parquet(file)
-        except ImportError as exc:
-            raise ImportError(
-                f"reading {file.name} needs a Parquet engine: pip install pyarrow ({exc})"
-            ) from exc
-    return _read_npz(file)
-
-
-def _read_npz(file: Path) -> pd.DataFrame:
-    try:
-        with np.load(file, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except ValueError as exc:  # object arrays need pickle, which a data file must not run
-        raise ValueError(
-            f"dataset.path={str(file)!r}: {exc}. Save numeric (or string) arrays instead, e.g. "
-            "np.savez(path, X=X.astype(float), y=y, feature_names=np.array(names, dtype=str))."
-        ) from None
-    columns: dict[str, np.ndarray] = {}
-    if "X" in arrays and arrays["X"].ndim == 2:
-        matrix = arrays.pop("X")
-        names = arrays.pop("feature_names", None)
-        names = [f"X{j}" for j in range(matrix.shape[1])] if names is None else names
-        if len(names) != matrix.shape[1]:
-            raise ValueError(
-                f"{file.name}: feature_names has {len(names)} names for the "
-                f"{matrix.shape[1]} columns of X."
-            )
-        columns.update({str(n): matrix[:, j] for j, n in enumerate(names)})
-    columns.update({k: v for k, v in arrays.items() if v.ndim == 1})
-    lengths = {k: len(v) for k, v in columns.items()}
-    if not columns or len(set(lengths.values())) != 1:
-        raise ValueError(
-            f"{file.name}: an NPZ table needs 1-D arrays of one length (or a 2-D 'X'); got "
-            f"lengths {lengths}."
-        )
-    return pd.DataFrame(columns)
 
 
 def infer_task(target: pd.Series) -> str:
@@ -194,13 +209,20 @@ def infer_task(target: pd.Series) -> str:
 
 
 def _check_features(
-    feats: list[str], columns: list[str], target: str, frame: pd.DataFrame, file: Path
+    feats: list[str],
+    columns: list[str],
+    target: str,
+    frame: pd.DataFrame,
+    file: Path,
+    named: bool,
 ) -> None:
+    """``columns`` are the file's columns less the excluded ones; ``named``: the features were
+    listed in dataset.features."""
     missing = [f for f in feats if f not in columns]
     if missing:
         raise ValueError(
             f"dataset.features names columns {missing} that {file.name} lacks; its columns are "
-            f"{columns}."
+            f"{clip(columns)}."
         )
     if target in feats:
         raise ValueError(f"dataset.features includes the target {target!r}; remove it.")
@@ -208,9 +230,15 @@ def _check_features(
         raise ValueError(f"{file.name} has no feature column besides the target {target!r}.")
     bad = [f for f in feats if not pd.api.types.is_numeric_dtype(frame[f])]
     if bad:
+        if named:
+            fix = "remove them from dataset.features"
+        elif len(bad) <= 20:
+            fix = f"leave them out with dataset.exclude={_override_list(bad)}"
+        else:
+            fix = f"leave them out with dataset.exclude=[...] listing all {len(bad)}"
         raise ValueError(
-            f"{file.name}: feature columns {bad} are not numeric. Encode them as numbers, or "
-            "leave them out with dataset.features=[...] listing the numeric columns."
+            f"{file.name}: feature columns {clip(bad)} are not numeric. Encode them as "
+            f"numbers, or {fix}."
         )
 
 
@@ -224,6 +252,35 @@ def _check_finite(X: np.ndarray, file: Path) -> None:
         )
 
 
+def _warn_row_ids(X: np.ndarray, feats: list[str], file: Path, named: bool) -> None:
+    """Warn about integer features that rise strictly from row to row: a row ID, which on rows
+    sorted by class gives the label away (glass's Id). Rows are checked in growing blocks, so
+    ordinary columns drop out after the first few rows and wide tables stay cheap."""
+    candidates = np.arange(X.shape[1]) if len(X) >= 3 else np.arange(0)
+    start, block = 0, 4
+    while candidates.size and start < len(X) - 1:
+        part = X[start : start + block + 1, candidates]
+        rising = np.all(np.diff(part, axis=0) > 0, axis=0)
+        whole = np.all(part == np.round(part), axis=0)
+        candidates = candidates[rising & whole]
+        start, block = start + block, block * 4
+    if candidates.size == 0:
+        return
+    ids = [feats[j] for j in candidates]
+    fix = (
+        "remove them from dataset.features"
+        if named
+        else f"leave them out with dataset.exclude={_override_list(ids)}"
+    )
+    log.warning(
+        "%s: the feature column(s) %s hold a distinct integer per row, in increasing order: a "
+        "row ID? An ID can give the label away; unless they are real features, %s",
+        file.name,
+        clip(ids),
+        fix,
+    )
+
+
 def _target(
     column: pd.Series, task: str, file: Path, n_folds: int
 ) -> tuple[np.ndarray, list | None]:
@@ -232,7 +289,7 @@ def _target(
         first = int(np.flatnonzero(column.isna().to_numpy())[0])
         raise ValueError(
             f"{file.name}: the target {column.name!r} has {int(column.isna().sum())} missing "
-            f"values (first in data row {first}); drop those rows."
+            f"values (first in data row {first}, 0-based); drop those rows."
         )
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(column):

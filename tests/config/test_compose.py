@@ -100,3 +100,13 @@ def test_every_dualnet_argument_is_a_config_key():
 
     keys = set(compose_run().method.selector) - {"_target_"}
     assert keys == set(DualNetSelector().get_params())
+
+
+def test_sweep_point_suffix_names_the_other_overrides_in_any_order():
+    from fir.config import sweep_point_suffix
+
+    assert sweep_point_suffix(["dataset=xor", "seed=1", "s=5", "resume=true"]) == ""
+    a = sweep_point_suffix(["seed=1", "profile=tiny", "method.selector.patience=600"])
+    b = sweep_point_suffix(["method.selector.patience=600", "resume=true", "profile=tiny"])
+    assert a == b and len(a) == 9 and a.startswith("_")
+    assert sweep_point_suffix(["profile=tiny", "method.selector.patience=2000"]) != a

@@ -265,3 +265,55 @@ def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
     assert not (out / "summary.json").exists()
     assert "received SIGTERM" in output(out)
+
+
+def write_table(path: Path, shift: float = 0.0) -> Path:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)) + shift
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    frame["label"] = (X[:, 0] > shift).astype(int)
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_resume_refuses_a_data_file_whose_content_changed(tmp_path, partial):
+    """The config names the file, not its content: a resumed run must read the same bytes."""
+    data = write_table(tmp_path / "data.csv")
+    table = ("dataset=table", f"dataset.path={data}", "dataset.target=label", "s=2")
+    out = tmp_path / "run"
+    run(cfg(*table), out)
+    if partial:  # as if killed after the first fold
+        (out / "summary.json").unlink()
+        fold_json_path(out / "folds", 1).unlink()
+        info = json.loads((out / "run.json").read_text())
+        (out / "run.json").write_text(json.dumps({**info, "status": "running"}))
+    write_table(data, shift=1.0)
+    with pytest.raises(ValueError, match="holds a run made on different data.*original files"):
+        run(cfg(*table, "resume=true"), out)
+    assert not (out / "summary.json").is_file() or not partial
+    write_table(data)  # the original bytes again: the run resumes (or is complete)
+    summary = run(cfg(*table, "resume=true"), out)
+    assert summary["n_folds"] == 2
+
+
+def test_a_changed_sweep_finds_its_completed_points_again(tmp_path):
+    """Multirun points are named by their overrides, not their position in the sweep."""
+    sweep = tmp_path / "sweep"
+
+    def sweep_run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "fir.run", "-m", "profile=tiny", "verbose=0",
+             "torch_threads=1", f"hydra.sweep.dir={sweep}", *args],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert sweep_run("seed=0,1").returncode == 0
+    first = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/*/*/summary.json")}
+    done = sweep_run("seed=1,2", "resume=true")
+    assert done.returncode == 0, done.stderr
+    now = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/*/*/summary.json")}
+    assert len(first) == 2 and len(now) == 3  # seed 1 is not run twice into a new directory
+    seed1 = next(name for name in first if "_seed1" in name)
+    assert now[seed1] == first[seed1]
+    assert "nothing to do" in (sweep / "xor" / "dualnet" / seed1 / "fir-run.log").read_text()

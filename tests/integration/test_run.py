@@ -253,3 +253,15 @@ def test_baselines_take_the_task_from_the_dataset(tmp_path):
         run(tiny_cfg(*table, "method=mrmr"), tmp_path / "mrmr")
     summary = run(tiny_cfg(*table, "method=random_forest"), tmp_path / "rf")
     assert summary["metric"] == "mse"
+
+
+def test_a_failed_sweep_point_does_not_stop_the_others(tmp_path):
+    sweep = tmp_path / "sweep"
+    done = fir_run(
+        "-m", "profile=tiny", "verbose=0", "torch_threads=1", "s=10,3",
+        f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "fir-run: error: s=10 is invalid" in done.stderr
+    summaries = list(sweep.glob("*/*/*/summary.json"))
+    assert [json.loads(p.read_text())["s"] for p in summaries] == [3]

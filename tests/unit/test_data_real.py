@@ -52,6 +52,9 @@ def test_shapes_classes_and_provenance(name, shared_data_dir):
     assert ds.task == "classification"
     files = ds.provenance["files"]
     assert files and all(len(f["sha256"]) == 64 and f["verified"] for f in files)
+    # the paper's protocol fits every dataset: 5 folds, each with every class in training
+    for seed in (0, 1, 2):
+        assert len(make_splits(ds, 5, 0.2, seed=seed)) == 5
 
 
 def test_mnist_official_split_and_scaling(shared_data_dir):

@@ -70,6 +70,8 @@ def test_errors(frame, tmp_path):
         load_table(path, target="lab")
     with pytest.raises(ValueError, match=r"feature columns \['label'\] are not numeric"):
         load_table(path, target="value")
+    with pytest.raises(ValueError, match=r"\['label'\] are not numeric.*dataset\.features"):
+        load_table(path, target="value", features=["a", "label"])
     with pytest.raises(ValueError, match=r"\['zz'\]"):
         load_table(path, target="label", features=["a", "zz"])
     with pytest.raises(ValueError, match="task='ranking'"):
@@ -99,8 +101,22 @@ def test_non_finite_values_and_single_class(frame, tmp_path):
 )
 def test_parquet_without_an_engine_names_the_install(tmp_path):
     (tmp_path / "d.parquet").write_bytes(b"PAR1")
-    with pytest.raises(ImportError, match="pip install pyarrow"):
+    with pytest.raises(ValueError, match="pip install pyarrow"):
         load_table(tmp_path / "d.parquet", target="label")
+
+
+def test_a_missing_parquet_engine_is_a_one_line_value_error(tmp_path, monkeypatch):
+    """fir-run prints a ValueError as one line; an ImportError escaped as a traceback."""
+
+    def no_engine(*args, **kwargs):
+        raise ImportError("Unable to find a usable engine.\nA suitable version is required.")
+
+    monkeypatch.setattr(pd, "read_parquet", no_engine)
+    (tmp_path / "d.parquet").write_bytes(b"PAR1")
+    with pytest.raises(ValueError, match=r"d\.parquet.*pip install pyarrow.*CSV or NPZ") as err:
+        load_table(tmp_path / "d.parquet", target="label")
+    assert "\n" not in str(err.value) and "usable engine" in str(err.value)
+    assert isinstance(err.value.__cause__, ImportError)
 
 
 def test_unknown_suffix(tmp_path):
@@ -149,3 +165,128 @@ def test_a_continuous_target_as_classes_gives_a_short_error(tmp_path):
     frame.to_csv(tmp_path / "cont.csv", index=False)
     with pytest.raises(ValueError, match=r"100 of the 100 classes.*and 90 more.*task=regression"):
         load_table(tmp_path / "cont.csv", "y", task="classification")
+
+
+def test_exclude_leaves_columns_out_before_the_features_are_chosen(frame, tmp_path, caplog):
+    frame.insert(0, "sample id", [f"s{i}" for i in range(30)])
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    # the non-numeric error names the columns in an override that can be pasted
+    with pytest.raises(ValueError, match=r"dataset\.exclude=\['sample id',label\]"):
+        load_table(tmp_path / "d.csv", target="value")
+    ds = load_table(tmp_path / "d.csv", target="value", exclude=["sample id", "label", "c"])
+    assert ds.feature_names == ["a", "b"] and ds.X.shape == (30, 2)
+    assert ds.provenance["excluded"] == ["sample id", "c", "label"]
+    one = load_table(tmp_path / "d.csv", target="label", exclude="sample id")  # one name
+    assert one.feature_names == ["a", "b", "c", "value"]
+    both = load_table(tmp_path / "d.csv", target="label", features=["a"], exclude=["sample id"])
+    assert both.feature_names == ["a"]
+    with pytest.raises(ValueError, match=r"dataset\.exclude names columns \['zz'\].*'label'"):
+        load_table(tmp_path / "d.csv", target="label", exclude=["sample id", "zz"])
+    with pytest.raises(ValueError, match=r"dataset\.exclude includes the target 'label'"):
+        load_table(tmp_path / "d.csv", target="label", exclude=["label"])
+    with pytest.raises(ValueError, match=r"features and dataset\.exclude both name \['a'\]"):
+        load_table(tmp_path / "d.csv", target="label", features=["a", "b"], exclude=["a"])
+    frame.to_csv(tmp_path / "i.csv")  # a saved index, excluded: no warning about it
+    with caplog.at_level("WARNING"):
+        ds = load_table(tmp_path / "i.csv", "label", exclude=["Unnamed: 0", "sample id", "c"])
+    assert ds.feature_names == ["a", "b", "value"] and "Unnamed" not in caplog.text
+
+
+def test_exclude_in_an_npz(tmp_path):
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    y, ids = np.arange(10) % 2, np.arange(100, 110)
+    np.savez(tmp_path / "m.npz", X=X, feature_names=np.array(["p", "q", "r"]), y=y, id=ids)
+    ds = load_table(tmp_path / "m.npz", target="y", exclude=["id", "q"], n_folds=2)
+    assert ds.feature_names == ["p", "r"] and np.array_equal(ds.X, X[:, [0, 2]])
+    np.savez(tmp_path / "c.npz", a=X[:, 0], b=X[:, 1], y=y, id=ids)
+    ds = load_table(tmp_path / "c.npz", target="y", exclude="id", n_folds=2)
+    assert ds.feature_names == ["a", "b"]
+
+
+def test_a_row_id_feature_is_warned_about_and_kept(frame, tmp_path, caplog):
+    frame["shuffled"] = np.random.default_rng(1).permutation(30)
+    frame["steps"] = np.arange(30) // 2  # increasing, but not one value per row
+    frame["time"] = np.linspace(0.5, 10, 30)  # increasing, but not integers
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    with caplog.at_level("WARNING"):
+        ds = load_table(tmp_path / "d.csv", target="label")
+    assert "c" in ds.feature_names  # not dropped
+    (record,) = [r for r in caplog.records if "row ID" in r.getMessage()]
+    assert "['c']" in record.getMessage() and "dataset.exclude=[c]" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        load_table(tmp_path / "d.csv", target="label", exclude=["c"])
+        load_table(tmp_path / "d.csv", target="label", features=["a", "c"])
+    (record,) = [r for r in caplog.records if "row ID" in r.getMessage()]  # named: warned too
+    assert "remove them from dataset.features" in record.getMessage()
+    # a whole-valued float column of an NPZ matrix is an ID as well
+    X = np.column_stack([np.arange(1.0, 11.0), np.random.default_rng(0).normal(size=10)])
+    np.savez(tmp_path / "m.npz", X=X, y=np.arange(10) % 2)
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        load_table(tmp_path / "m.npz", target="y", n_folds=2)
+    assert "['X0']" in caplog.text and "X1" not in caplog.text
+
+
+def test_npz_arrays_that_are_not_1d(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.arange(10) % 2
+    X = rng.normal(size=(10, 2))
+    np.savez(tmp_path / "col.npz", X=X, y=y[:, None])  # a (n, 1) target is a column
+    ds = load_table(tmp_path / "col.npz", target="y", n_folds=2)
+    assert ds.feature_names == ["X0", "X1"] and np.array_equal(ds.y, y)
+    names = np.array(["p", "q"])
+    np.savez(tmp_path / "named.npz", X=X, feature_names=names, y=y[:, None])
+    assert load_table(tmp_path / "named.npz", target="y", n_folds=2).feature_names == ["p", "q"]
+    np.savez(tmp_path / "cube.npz", X=rng.normal(size=(10, 2, 3)), y=y)
+    with pytest.raises(ValueError, match=r"cube\.npz: the array 'X' has shape \(10, 2, 3\)"):
+        load_table(tmp_path / "cube.npz", target="y", n_folds=2)
+    np.savez(tmp_path / "wide.npz", X=X, y=y, Z=rng.normal(size=(10, 3)))
+    with pytest.raises(ValueError, match=r"the array 'Z' has shape \(10, 3\).*1-D"):
+        load_table(tmp_path / "wide.npz", target="y", n_folds=2)
+    np.savez(tmp_path / "flat.npz", a=X[:, 0], y=y, feature_names=np.array(["a"]))
+    with pytest.raises(ValueError, match=r"feature_names names the columns of a 2-D array 'X'"):
+        load_table(tmp_path / "flat.npz", target="y", n_folds=2)
+
+
+def test_repeated_feature_names_are_an_error(frame, tmp_path):
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(ValueError, match=r"dataset\.features names \['a'\] more than once"):
+        load_table(tmp_path / "d.csv", target="label", features=["a", "a", "b"])
+    (tmp_path / "h.csv").write_text("g0,g0,g1,g0.1,label\n" + "1,2,3,4,0\n5,6,7,8,1\n" * 5)
+    with pytest.raises(ValueError, match=r"h\.csv: the header repeats the column names \['g0'\]"):
+        load_table(tmp_path / "h.csv", target="label", n_folds=2)
+    (tmp_path / "ok.csv").write_text("g0,g0.1,label\n" + "1,2,0\n5,6,1\n" * 5)  # own names
+    assert load_table(tmp_path / "ok.csv", "label", n_folds=2).feature_names == ["g0", "g0.1"]
+    X, y = np.ones((10, 3)), np.arange(10) % 2
+    np.savez(tmp_path / "m.npz", X=X, feature_names=np.array(["p", "q", "p"]), y=y)
+    with pytest.raises(ValueError, match=r"m\.npz: the column names \['p'\] occur more than once"):
+        load_table(tmp_path / "m.npz", target="y", n_folds=2)
+    np.savez(tmp_path / "n.npz", X=X, feature_names=np.array(["p", "q", "y"]), y=y)
+    with pytest.raises(ValueError, match=r"\['y'\] occur more than once"):
+        load_table(tmp_path / "n.npz", target="y", n_folds=2)
+
+
+def test_nan_messages_give_0_based_rows(frame, tmp_path):
+    frame["label"] = frame["label"].astype(object)
+    frame.loc[7, "label"] = np.nan
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(ValueError, match=r"missing values \(first in data row 7, 0-based\)"):
+        load_table(tmp_path / "d.csv", target="label", features=["a"])
+
+
+def test_a_missing_relative_path_names_the_directory_it_was_taken_from(tmp_path, monkeypatch):
+    """Under hydra.job.chdir=true the current directory is the run's, not the user's."""
+    run_dir = tmp_path / "outputs" / "run"
+    run_dir.mkdir(parents=True)
+    monkeypatch.chdir(run_dir)
+    with pytest.raises(FileNotFoundError) as err:
+        load_table("data.csv", target="label")
+    message = str(err.value)
+    assert f"no file at {run_dir.resolve() / 'data.csv'}" in message
+    assert f"current directory, {run_dir.resolve()}" in message
+    assert "hydra.job.chdir=true" in message and "${hydra:runtime.cwd}/data.csv" in message
+    assert "directory you run fir-run from" not in message
+    with pytest.raises(FileNotFoundError) as err:
+        load_table(tmp_path / "nope.csv", target="label")
+    assert "current directory" not in str(err.value)

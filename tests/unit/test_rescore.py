@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
@@ -67,3 +68,24 @@ def test_cli_errors_are_one_line_without_a_traceback(tmp_path, capsys):
         main([str(tmp_path / "nothing")])
     assert stop.value.code == 1
     assert capsys.readouterr().err.startswith("python -m fir.rescore: error: ")
+
+
+def test_a_table_named_by_a_relative_path_rescores_from_anywhere(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(label=(X[:, 0] > 0).astype(int))
+    (tmp_path / "work").mkdir()
+    frame.to_csv(tmp_path / "work" / "data.csv", index=False)
+    monkeypatch.chdir(tmp_path / "work")  # fir-run ran here, with dataset.path=data.csv
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=["profile=tiny", "verbose=0", "dataset=table", "dataset.path=data.csv",
+                       "dataset.target=label", "s=2"],
+        )  # fmt: skip
+    run(cfg, tmp_path / "run")
+    monkeypatch.chdir(tmp_path)  # rescored from elsewhere: run.json says where the file was
+    assert len(rescore_run(tmp_path / "run", "svm")) == 2
+    frame.assign(a=frame["a"] + 1).to_csv(tmp_path / "work" / "data.csv", index=False)
+    with pytest.raises(ValueError, match="differs from the data .* was run on"):
+        rescore_run(tmp_path / "run", "svm")

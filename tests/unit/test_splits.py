@@ -1,0 +1,37 @@
+"""The protocol's folds: every fold can be fitted, stopped early and scored, or a clear error
+before training."""
+
+import numpy as np
+import pytest
+
+from fir.data.base import Dataset
+from fir.evaluation import make_splits
+
+
+def dataset(y, task="classification", classes=None) -> Dataset:
+    y = np.asarray(y)
+    X = np.random.default_rng(0).normal(size=(len(y), 3))
+    provenance = {"classes": classes} if classes else {}
+    return Dataset("t", X, y, task, ["a", "b", "c"], provenance=provenance)
+
+
+def test_a_rare_class_names_its_label_and_the_fix():
+    # 12 classes of 2 rows: the stratified folds leave some classes out of a training part
+    y = np.repeat(np.arange(12), 2)
+    names = [f"type{k}" for k in range(12)]
+    with pytest.raises(ValueError, match=r"training part has no rows of class 'type\d+' \(2 rows"
+                       r".*n_splits=2.*drop or merge the rare classes"):  # fmt: skip
+        make_splits(dataset(y, classes=names), 2, 0.2, seed=0)
+
+
+def test_too_few_rows_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"fold 0 gets 1 training, 1 validation and 2 test rows"):
+        make_splits(dataset([0, 0, 1, 1]), 2, 0.2, seed=0)
+    with pytest.raises(ValueError, match=r"too few to fit and score.*n_splits=2"):
+        make_splits(dataset([0.1, 0.5, 0.3, 0.9], task="regression"), 2, 0.2, seed=0)
+
+
+def test_enough_rows_pass():
+    splits = make_splits(dataset(np.repeat(np.arange(3), 10)), 2, 0.2, seed=0)
+    for split in splits:
+        assert set(np.unique(np.repeat(np.arange(3), 10)[split.train])) == {0, 1, 2}
