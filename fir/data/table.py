@@ -138,17 +138,22 @@ def _override_list(names: list[str]) -> str:
     return "[" + ",".join(quoted) + "]"
 
 
+def _check_known(key: str, names: list[str], columns: list[str], file: Path) -> None:
+    """``names`` (the value of config ``key``) must all be columns of the file."""
+    unknown = [n for n in names if n not in columns]
+    if unknown:
+        raise ValueError(
+            f"{key} names columns {unknown} that {file.name} lacks; its columns are "
+            f"{clip(columns)}. Remove them from {key}."
+        )
+
+
 def _excluded(
     exclude: list[str] | str | int | None, columns: list[str], target: str, file: Path
 ) -> set[str]:
     """The columns ``dataset.exclude`` leaves out, checked against the file."""
     names = _names(exclude)
-    unknown = [e for e in names if e not in columns]
-    if unknown:
-        raise ValueError(
-            f"dataset.exclude names columns {unknown} that {file.name} lacks; its columns are "
-            f"{clip(columns)}. Remove them from dataset.exclude."
-        )
+    _check_known("dataset.exclude", names, columns, file)
     if target in names:
         raise ValueError(
             f"dataset.exclude includes the target {target!r}; remove it from dataset.exclude "
@@ -218,12 +223,7 @@ def _check_features(
 ) -> None:
     """``columns`` are the file's columns less the excluded ones; ``named``: the features were
     listed in dataset.features."""
-    missing = [f for f in feats if f not in columns]
-    if missing:
-        raise ValueError(
-            f"dataset.features names columns {missing} that {file.name} lacks; its columns are "
-            f"{clip(columns)}."
-        )
+    _check_known("dataset.features", feats, columns, file)
     if target in feats:
         raise ValueError(f"dataset.features includes the target {target!r}; remove it.")
     if not feats:
