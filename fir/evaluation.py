@@ -94,9 +94,10 @@ def check_splits(
     at least 2 training rows, a validation and a test row, and (classification) every class
     of the fold's validation and test rows among its training rows. Raised before training,
     with the fix."""
+    fewer = "fewer folds (e.g. n_splits=2), or " if n_splits > 2 else ""
     fix = (
         f"(n_splits={n_splits}, val_fraction={val_fraction}, {dataset.n_samples} samples). "
-        "Use fewer folds (e.g. n_splits=2), or more data"
+        f"Use {fewer}more data"
     )
     for k, split in enumerate(splits):
         if len(split.train) < 2 or len(split.val) < 1 or len(split.test) < 1:

@@ -35,3 +35,12 @@ def test_enough_rows_pass():
     splits = make_splits(dataset(np.repeat(np.arange(3), 10)), 2, 0.2, seed=0)
     for split in splits:
         assert set(np.unique(np.repeat(np.arange(3), 10)[split.train])) == {0, 1, 2}
+
+
+def test_the_fix_suggests_fewer_folds_only_when_there_are_more_than_two():
+    y = np.repeat(np.arange(12), 2)
+    with pytest.raises(ValueError, match=r"Use more data, or drop") as two:
+        make_splits(dataset(y), 2, 0.2, seed=0)
+    assert "fewer folds" not in str(two.value)
+    with pytest.raises(ValueError, match=r"Use fewer folds \(e.g. n_splits=2\), or more data"):
+        make_splits(dataset([0.1, 0.5, 0.3, 0.9], task="regression"), 3, 0.2, seed=0)
