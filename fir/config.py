@@ -48,17 +48,32 @@ class RunConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
-# Overrides a multirun point's directory already names (``<dataset>/<method>/s<s>_seed<seed>``),
-# and ``resume``, which must find the same directory again.
-POINT_NAMED_KEYS = ("dataset", "method", "s", "seed", "resume")
+# Overrides left out of a multirun point's directory hash: those its name already holds
+# (``<dataset>/<method>/s<s>_seed<seed>``), and those that change neither the results nor the
+# work (``resume``, logging, where the data files are read from), so that a re-run with them
+# finds the point's directory again. ``n_jobs`` and ``torch_threads`` stay in: a sweep over
+# them (a timing study) needs a directory per point.
+POINT_NAMED_KEYS = ("dataset", "method", "s", "seed")
+POINT_IGNORED_KEYS = ("resume", "verbose", "paths", "dataset.data_dir", "method.selector.verbose")
+
+
+def _override_key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
 
 
 def sweep_point_suffix(overrides: Sequence[str]) -> str:
     """The end of a multirun point's directory name: empty when its overrides are only those
-    the name holds, else ``_`` and a short hash of the others (sorted), so that points that
-    differ elsewhere get their own directory and a re-run of the same point, in any sweep
-    order and with ``resume=true``, finds its directory again."""
-    rest = sorted(o for o in overrides if o.split("=", 1)[0].lstrip("+~") not in POINT_NAMED_KEYS)
+    the name holds (or ``POINT_IGNORED_KEYS``), else ``_`` and a short hash of the others
+    (sorted), so that points that differ elsewhere get their own directory and a re-run of the
+    same point, in any sweep order and with ``resume=true``, finds its directory again."""
+    ignored = POINT_IGNORED_KEYS
+
+    def kept(key: str) -> bool:
+        return key not in POINT_NAMED_KEYS and not any(
+            key == k or key.startswith(k + ".") for k in ignored
+        )
+
+    rest = sorted(o for o in overrides if kept(_override_key(o)))
     if not rest:
         return ""
     return "_" + hashlib.sha256("\n".join(rest).encode()).hexdigest()[:8]

@@ -94,17 +94,24 @@ def check_splits(
     at least 2 training rows, a validation and a test row, and (classification) every class
     of the fold's validation and test rows among its training rows. Raised before training,
     with the fix."""
-    fewer = "fewer folds (e.g. n_splits=2), or " if n_splits > 2 else ""
-    fix = (
-        f"(n_splits={n_splits}, val_fraction={val_fraction}, {dataset.n_samples} samples). "
-        f"Use {fewer}more data"
-    )
+    if dataset.splits is not None:  # the dataset draws its own folds (synthetic data)
+        fix = (
+            "(the dataset draws its own folds). Give it more rows per fold (e.g. "
+            "dataset.n_train; this fold has {sizes})"
+        )
+    else:
+        fewer = "fewer folds (e.g. n_splits=2), or " if n_splits > 2 else ""
+        fix = (
+            f"(n_splits={n_splits}, val_fraction={val_fraction}, {dataset.n_samples} samples). "
+            f"Use {fewer}more data"
+        )
     for k, split in enumerate(splits):
+        sizes = f"{len(split.train)} training, {len(split.val)} validation, {len(split.test)} test"
         if len(split.train) < 2 or len(split.val) < 1 or len(split.test) < 1:
             raise ValueError(
                 f"dataset {dataset.name!r}: fold {k} gets {len(split.train)} training, "
                 f"{len(split.val)} validation and {len(split.test)} test rows, too few to fit "
-                f"and score a model {fix}."
+                f"and score a model {fix.format(sizes=sizes)}."
             )
         if dataset.task != "classification":
             continue
@@ -113,14 +120,16 @@ def check_splits(
         )
         if len(missing):
             classes, counts = np.unique(dataset.y, return_counts=True)
-            sizes = dict(zip(classes.tolist(), counts.tolist(), strict=True))
+            rows = dict(zip(classes.tolist(), counts.tolist(), strict=True))
             rare = ", ".join(
-                f"{_class_name(dataset, c)!r} ({sizes[c]} rows)" for c in missing.tolist()
+                f"{_class_name(dataset, c)!r} ({rows[c]} rows in the data)"
+                for c in missing.tolist()
             )
+            merge = "" if dataset.splits is not None else ", or drop or merge the rare classes"
             raise ValueError(
                 f"dataset {dataset.name!r}: fold {k}'s training part has no rows of class {rare}, "
-                f"so the fold could not learn what it is scored on {fix}, or drop or merge the "
-                "rare classes."
+                f"so the fold could not learn what it is scored on {fix.format(sizes=sizes)}"
+                f"{merge}."
             )
     return splits
 
@@ -128,8 +137,8 @@ def check_splits(
 def _class_name(dataset: Dataset, code):
     """A class's name from the provenance's ``classes`` (a table's labels), else its value."""
     names = dataset.provenance.get("classes") if isinstance(dataset.provenance, dict) else None
-    if isinstance(names, list) and isinstance(code, Integral) and 0 <= code < len(names):
-        return names[code]
+    if isinstance(names, list) and isinstance(code, Integral) and 0 <= int(code) < len(names):
+        return names[int(code)]
     return code
 
 

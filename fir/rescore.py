@@ -43,26 +43,34 @@ def rescore_run(
     run_dir = Path(run_dir)
     if model not in MODELS:
         raise ValueError(f"model={model!r} is not one of {sorted(MODELS)}.")
-    for name in (RUN_JSON, FOLDS_CSV, SPLITS_NPZ):
+
+    def require(name: str) -> None:
         if not (run_dir / name).is_file():
             raise FileNotFoundError(
                 f"{run_dir / name} is missing: rescore needs a completed fir-run directory "
                 "(run.json, folds.csv and splits.npz)."
             )
+
+    require(RUN_JSON)
     info = json.loads((run_dir / RUN_JSON).read_text())
-    if info.get("status") != "completed":
+    if info.get("status") != "completed":  # before the other files, which such a run lacks
         raise ValueError(
             f"{run_dir} holds a run with status {info.get('status')!r}; rescore needs a "
             "completed run (resume it with resume=true first)."
         )
+    require(FOLDS_CSV)
+    require(SPLITS_NPZ)
     node = dict(info["config"]["dataset"])
     if data_dir is not None and "data_dir" in node:
         node["data_dir"] = str(data_dir)
     provenance = (info.get("data") or {}).get("provenance")
     if isinstance(node.get("path"), str) and not Path(node["path"]).expanduser().is_absolute():
-        # a user's table named relative to where fir-run ran: run.json records where that was
+        # A user's table named relative to where fir-run ran: run.json records where that was.
+        # If it is gone (the run and its data moved), the path is taken from here.
         files = (provenance or {}).get("files") or [{}]
-        node["path"] = files[0].get("path") or node["path"]
+        recorded = files[0].get("path")
+        if recorded and Path(recorded).is_file():
+            node["path"] = recorded
     try:
         dataset: Dataset = instantiate(node, _convert_="all")
     except InstantiationException as exc:  # a loader's own error is the news
@@ -71,7 +79,8 @@ def rescore_run(
         raise ValueError(
             f"the data read now differs from the data {run_dir} was run on (sha256 in run.json's "
             "data.provenance): rescoring it would pair the run's selections with other rows. "
-            "Point --data-dir (or the table's path) at the original files."
+            "Point --data-dir at the original files (for a table given by a relative path, run "
+            "rescore where that path finds the original file)."
         )
     folds = pd.read_csv(run_dir / FOLDS_CSV)
     splits = read_splits(run_dir / SPLITS_NPZ)
@@ -112,7 +121,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     args = parser.parse_args(argv)
     try:
         table = rescore_run(args.run_dir, args.model, args.data_dir)
-    except (FileNotFoundError, ValueError) as exc:  # the message names the fix
+    except (OSError, ValueError) as exc:  # the message names the fix
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     print(table.to_string(index=False))
     print(

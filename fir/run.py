@@ -102,17 +102,20 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     out_dir.mkdir(parents=True, exist_ok=True)
     folds_dir = out_dir / FOLDS_DIR
     previous = _previous_run(out_dir) if cfg.resume else None
+    preloaded: Dataset | None = None  # the data, when a resume had to read it to compare
     if previous is not None:
         try:
             _check_same_config(previous, cfg, out_dir)
-        except ValueError:
+            if data_hashes((previous.get("data") or {}).get("provenance")):
+                # The config names a data file, not its content: compare before the run's
+                # record is touched, so that a refused resume leaves the run as it was.
+                preloaded = instantiate(cfg.dataset, _convert_="all")
+                _check_same_data(previous, preloaded, out_dir)
+        except Exception:
             _restore_hydra_files(folds_dir, hydra_dir)
             raise
         if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
-            try:  # the same config may read a data file whose content has changed since
-                _check_same_data(previous, instantiate(cfg.dataset, _convert_="all"), out_dir)
-            finally:
-                _restore_hydra_files(folds_dir, hydra_dir)
+            _restore_hydra_files(folds_dir, hydra_dir)
             log.info("%s already holds this run, completed; nothing to do", out_dir)
             return json.loads((out_dir / SUMMARY_JSON).read_text())
     elif not cfg.resume:
@@ -139,8 +142,6 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         "cpu_count": os.cpu_count(),
         "choices": _hydra_choices(),
     }
-    if previous is not None and previous.get("data"):
-        run_info["data"] = previous["data"]  # until this invocation has read its own
     write_json_atomic(out_dir / RUN_JSON, run_info)
     try:
         validate_run_config(cfg)
@@ -150,10 +151,10 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
             torch.set_num_threads(cfg.torch_threads)
         selector: BaseEstimator = instantiate(cfg.method.selector, _convert_="all")
         _check_selector_params(selector)
-        dataset: Dataset = instantiate(cfg.dataset, _convert_="all")
+        dataset: Dataset = (
+            preloaded if preloaded is not None else instantiate(cfg.dataset, _convert_="all")
+        )
         meta["dataset"] = run_info["dataset"] = dataset.name
-        if previous is not None:
-            _check_same_data(previous, dataset, out_dir)
         validate_dataset(dataset, int(cfg.s))
         if selector.get_params().get("task") == "auto":
             # the dataset knows its task; guessing it from y calls an integer-valued

@@ -124,8 +124,8 @@ def _npz_matrix(arrays: dict[str, np.ndarray], file: Path) -> list[tuple[str, np
             f"{file.name}: the array 'X' has shape {matrix.shape}; it must be 2-D (samples x "
             "features). Reshape it, e.g. X.reshape(len(X), -1), before np.savez."
         )
-    names = arrays.pop("feature_names", None)
-    names = [f"X{j}" for j in range(matrix.shape[1])] if names is None else names
+    saved = arrays.pop("feature_names", None)
+    names = [f"X{j}" for j in range(matrix.shape[1])] if saved is None else list(saved)
     if len(names) != matrix.shape[1]:
         raise ValueError(
             f"{file.name}: feature_names has {len(names)} names for the "

@@ -3,12 +3,14 @@
 Importance scores are normalised per method (divided by the largest absolute mean score, as the
 paper does). A method that gives no scores gets an equal score of 1 for each feature it selected
 in a fold, so its bar is the fraction of folds that selected the feature (the paper's "equal FIR
-score ... for methods without FIR"). Colours follow Figure 2: blue = selected in every fold, red
-= in some folds, grey = in none.
+score ... for methods without FIR"); its axis reads "share of folds". Colours follow Figure 2:
+blue = selected in every fold, red = in some folds, grey = in none. Every bar figure draws a
+method's top features as Figure 2 does: most often selected first, then by importance.
 """
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -27,6 +29,9 @@ MAX_BARS = 60  # features per panel of the named-feature bar figures (Figures 5,
 TOP_ACROSS_S = 40  # features per panel when comparing values of s (Figure X)
 MAX_COLUMNS = 5
 FIGURE_DPI = 150
+MIN_GRID_WIDTH = 5.4  # inches: Figure 2's one-row legend and wrapped title fit even with 1 panel
+TITLE_CHARS_PER_INCH = 12  # characters of a 9 pt suptitle per inch of figure width (wrapping)
+IMPORTANCE_LABEL, SHARE_LABEL = "normalised importance", "share of folds (no scores)"
 
 
 def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
@@ -61,6 +66,34 @@ def normalised_importance(cell: Cell) -> tuple[np.ndarray, np.ndarray, bool]:
     return mean / scale, std / scale, own
 
 
+def top_features(cell: Cell, mean: np.ndarray, n_top: int) -> np.ndarray:
+    """Indices of the ``n_top`` features to draw: most often selected first, then by ``mean``
+    (NaN last), then by index."""
+    order = np.lexsort((-np.nan_to_num(mean, nan=-np.inf), -cell.selected.sum(axis=0)))
+    return order[: min(n_top, len(order))]
+
+
+def value_label(own: bool) -> str:
+    """What a bar's height is: the normalised importance, or (no scores) the share of folds."""
+    return IMPORTANCE_LABEL if own else SHARE_LABEL
+
+
+def bars_show(cells: list[Cell]) -> str:
+    """The suptitle's words for what the bars of ``cells`` show."""
+    own = {fold_scores(cell)[1] for cell in cells}
+    if own == {True}:
+        return "mean ± std over folds"
+    if own == {False}:
+        return "share of folds selecting each feature"
+    return "mean ± std over folds; methods without scores: share of folds"
+
+
+def set_suptitle(fig: Figure, text: str, fontsize: float = 9) -> None:
+    """``fig``'s suptitle, wrapped to the figure's width so that no part of it is cut off."""
+    chars = max(30, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH * 9 / fontsize))
+    fig.suptitle(textwrap.fill(text, chars), fontsize=fontsize)
+
+
 def selection_colors(cell: Cell, features: np.ndarray) -> list[str]:
     """Figure 2's colour of each feature: selected in all, some or no folds."""
     folds = cell.selected[:, features].sum(axis=0)
@@ -75,11 +108,14 @@ def legend_handles(n_folds_label: str = "every fold") -> list[Patch]:
     ]
 
 
-def _grid(n_panels: int, width: float, height: float, n_cols: int = MAX_COLUMNS):
-    """A constrained-layout Figure with ``n_panels`` axes in rows of at most ``n_cols``."""
+def _grid(n_panels: int, width: float, height: float, n_cols: int = MAX_COLUMNS,
+          min_width: float = 0.0):  # fmt: skip
+    """A constrained-layout Figure with ``n_panels`` axes in rows of at most ``n_cols``, each
+    ``width`` wide, the figure at least ``min_width`` wide."""
     n_cols = max(1, min(n_cols, n_panels))
     n_rows = -(-n_panels // n_cols)
-    fig = Figure(figsize=(width * n_cols, height * n_rows + 0.8), layout="constrained")
+    fig = Figure(figsize=(max(width * n_cols, min_width), height * n_rows + 0.8),
+                 layout="constrained")  # fmt: skip
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax in axes[n_panels:]:
         ax.set_axis_off()
@@ -92,12 +128,12 @@ def _score_label(cell: Cell) -> str:
 
 def synthetic_importance_figure(cells: list[Cell]) -> Figure:
     """Figure 2 for one dataset and s: per method, the normalised importance of its top-s
-    features (most often selected first, then by importance), relevant features in bold."""
-    fig, axes = _grid(len(cells), 2.6, 2.5)
+    features (most often selected first, then by importance), relevant features in bold. Each
+    panel's y axis says what its bars are (importance, or share of folds without scores)."""
+    fig, axes = _grid(len(cells), 2.6, 2.5, min_width=MIN_GRID_WIDTH)
     for ax, cell in zip(axes, cells, strict=True):
         mean, std, own = normalised_importance(cell)
-        order = np.lexsort((-np.nan_to_num(mean, nan=-np.inf), -cell.selected.sum(axis=0)))
-        top = order[: min(cell.s, len(order))]
+        top = top_features(cell, mean, cell.s)
         x = np.arange(len(top))
         ax.bar(x, mean[top], yerr=std[top] if own else None, color=selection_colors(cell, top),
                capsize=2, error_kw={"lw": 0.7})  # fmt: skip
@@ -108,15 +144,12 @@ def synthetic_importance_figure(cells: list[Cell]) -> Figure:
         for label, j in zip(ax.get_xticklabels(), top, strict=True):
             if cell.informative and j in cell.informative:
                 label.set_fontweight("bold")
-        suffix = "" if own else " (no scores: share of folds)"
-        ax.set_title(f"{cell.label}{suffix}\n{_score_label(cell)}", fontsize=8)
-    axes[0].set_ylabel("normalised importance")
+        ax.set_title(f"{cell.label}\n{_score_label(cell)}", fontsize=8)
+        ax.set_ylabel(value_label(own), fontsize=8)
     first = cells[0]
-    fig.suptitle(
-        f"{first.dataset}, s = {first.s}: top-{first.s} features per method "
-        f"(mean ± std over folds; relevant features in bold)",
-        fontsize=9,
-    )
+    bold = "; relevant features in bold" if first.informative else ""
+    set_suptitle(fig, f"{first.dataset}, s = {first.s}: top-{first.s} features per method "
+                      f"({bars_show(cells)}{bold})")  # fmt: skip
     fig.legend(handles=legend_handles(), loc="outside lower center", ncols=3, fontsize=7)
     return fig
 
@@ -143,27 +176,27 @@ def metric_vs_s_figure(panels: dict[str, list[Cell]]) -> Figure:
         ax.set_xlabel("s (features selected)")
         ax.set_ylabel(f"test {cells[0].metric} (mean ± std)")
         ax.legend(fontsize=7)
-    fig.suptitle("Test metric against the number of selected features", fontsize=9)
+    set_suptitle(fig, "Test metric against the number of selected features")
     return fig
 
 
 def _bars(ax, cell: Cell, n_top: int, title: str) -> None:
-    """Vertical bars of ``cell``'s ``n_top`` most important features, names below."""
+    """Vertical bars of ``cell``'s ``n_top`` top features (``top_features``), names below."""
     mean, std, own = normalised_importance(cell)
-    order = np.argsort(-np.nan_to_num(mean, nan=-np.inf), kind="stable")[:n_top]
+    order = top_features(cell, mean, n_top)
     x = np.arange(len(order))
     ax.bar(x, mean[order], yerr=std[order] if own else None, color=selection_colors(cell, order),
            capsize=1.5, error_kw={"lw": 0.5})  # fmt: skip
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(x, [plain(cell.feature_names[j]) for j in order], rotation=90, fontsize=6)
     ax.set_xlim(-0.7, len(order) - 0.3)
-    ax.set_ylabel("normalised importance" if own else "share of folds", fontsize=7)
+    ax.set_ylabel(value_label(own), fontsize=7)
     ax.set_title(title, fontsize=8)
 
 
 def named_importance_figure(cells: list[Cell]) -> Figure:
     """Figures 5 and IX for one dataset and s: one row per method, the normalised importance
-    of its top-s features (at most ``MAX_BARS``) with their names."""
+    of its top-s features (at most ``MAX_BARS``, chosen as in Figure 2) with their names."""
     n_top = min(cells[0].s, MAX_BARS, len(cells[0].feature_names))
     fig = Figure(figsize=(max(6.0, 0.16 * n_top + 1.5), 2.6 * len(cells) + 0.6),
                  layout="constrained")  # fmt: skip
@@ -171,14 +204,15 @@ def named_importance_figure(cells: list[Cell]) -> Figure:
     for ax, cell in zip(axes, cells, strict=True):
         _bars(ax, cell, n_top, f"{cell.label}: {_score_label(cell)}")
     first = cells[0]
-    fig.suptitle(f"{first.dataset}, s = {first.s}: top-{n_top} features per method "
-                 "(mean ± std over folds)", fontsize=9)  # fmt: skip
+    set_suptitle(fig, f"{first.dataset}, s = {first.s}: top-{n_top} features per method "
+                      f"({bars_show(cells)})")  # fmt: skip
     fig.legend(handles=legend_handles(), loc="outside lower center", ncols=3, fontsize=7)
     return fig
 
 
 def importance_by_s_figure(cells: list[Cell]) -> Figure:
-    """Figure X for one dataset and method: one row per s, the top ``TOP_ACROSS_S`` features."""
+    """Figure X for one dataset and method: one row per s, the top ``TOP_ACROSS_S`` features
+    (chosen as in Figure 2)."""
     n_top = min(TOP_ACROSS_S, len(cells[0].feature_names))
     fig = Figure(figsize=(max(6.0, 0.16 * n_top + 1.5), 2.6 * len(cells) + 0.6),
                  layout="constrained")  # fmt: skip
@@ -186,7 +220,7 @@ def importance_by_s_figure(cells: list[Cell]) -> Figure:
     for ax, cell in zip(axes, cells, strict=True):
         _bars(ax, cell, n_top, f"s = {cell.s}: {_score_label(cell)}")
     first = cells[0]
-    fig.suptitle(f"{first.dataset}, {first.label}: top-{n_top} features at each s "
-                 "(mean ± std over folds)", fontsize=9)  # fmt: skip
+    set_suptitle(fig, f"{first.dataset}, {first.label}: top-{n_top} features at each s "
+                      f"({bars_show(cells)})")  # fmt: skip
     fig.legend(handles=legend_handles(), loc="outside lower center", ncols=3, fontsize=7)
     return fig

@@ -106,6 +106,10 @@ def test_sweep_point_suffix_names_the_other_overrides_in_any_order():
     from fir.config import sweep_point_suffix
 
     assert sweep_point_suffix(["dataset=xor", "seed=1", "s=5", "resume=true"]) == ""
+    quiet = ["verbose=0", "paths.data_dir=/d", "dataset.data_dir=/e", "method.selector.verbose=0"]
+    assert sweep_point_suffix(["seed=1", *quiet]) == ""  # no change in results or work
+    assert sweep_point_suffix(["torch_threads=2"]) != sweep_point_suffix(["torch_threads=1"])
+    assert sweep_point_suffix(["dataset.path=a.csv"]) != ""
     a = sweep_point_suffix(["seed=1", "profile=tiny", "method.selector.patience=600"])
     b = sweep_point_suffix(["method.selector.patience=600", "resume=true", "profile=tiny"])
     assert a == b and len(a) == 9 and a.startswith("_")

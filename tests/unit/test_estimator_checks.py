@@ -23,11 +23,6 @@ EXPECTED_FAILURES = {
         "the operator computes in float32, and BLAS blocking depends on a row's position in the "
         "batch, so predict_proba can differ by ~1e-8 when the rows are permuted"
     ),
-    "check_classifiers_train": (
-        "TINY trains 16 batches on one selected feature of several, so its training accuracy "
-        "is not the 0.83 this check asks of a fitted classifier (the science tests measure "
-        "real fits)"
-    ),
     "check_classifiers_regression_target": (
         "task='auto' (the default) reads a continuous y as regression instead of rejecting it; "
         "test_selector.py checks that task='classification' rejects it"

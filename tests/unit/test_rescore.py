@@ -1,6 +1,7 @@
 """fir.rescore: a run's selected features scored by another model on the run's own folds."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,7 @@ def test_incomplete_runs_are_clear_errors(tmp_path):
     out = tiny_run(tmp_path / "run")
     info = json.loads((out / "run.json").read_text())
     (out / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    (out / "folds.csv").unlink()  # as an interrupted run has none: its status is the news
     with pytest.raises(ValueError, match=r"status 'interrupted'; rescore needs a completed run"):
         rescore_run(out)
     with pytest.raises(ValueError, match=r"model='knn' is not one of"):
@@ -86,6 +88,11 @@ def test_a_table_named_by_a_relative_path_rescores_from_anywhere(tmp_path, monke
     run(cfg, tmp_path / "run")
     monkeypatch.chdir(tmp_path)  # rescored from elsewhere: run.json says where the file was
     assert len(rescore_run(tmp_path / "run", "svm")) == 2
-    frame.assign(a=frame["a"] + 1).to_csv(tmp_path / "work" / "data.csv", index=False)
+    moved = tmp_path / "moved"  # the run and its data copied elsewhere, the original gone
+    shutil.copytree(tmp_path / "run", moved / "run")
+    shutil.move(tmp_path / "work" / "data.csv", moved / "data.csv")
+    monkeypatch.chdir(moved)
+    assert len(rescore_run(moved / "run", "svm")) == 2
+    frame.assign(a=frame["a"] + 1).to_csv(moved / "data.csv", index=False)
     with pytest.raises(ValueError, match="differs from the data .* was run on"):
-        rescore_run(tmp_path / "run", "svm")
+        rescore_run(moved / "run", "svm")

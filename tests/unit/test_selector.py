@@ -1,6 +1,7 @@
 """DualNetSelector: the scikit-learn contract, errors, determinism."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
+import fir.selector
 from fir import DualNetSelector
 from tests.conftest import TINY_DUALNET
 
@@ -194,10 +196,16 @@ def test_bad_input_is_a_clear_error(blobs, params, X_fix, match):
 
 
 def test_params_are_checked_before_the_data(blobs):
-    # fir-run calls check_params before loading a dataset: the same errors, without data
+    # fir-run calls check_params before loading a dataset: the same errors, without data;
+    # fit checks them first too (bad parameters and bad data: the parameter is named)
+    X, y = blobs
+    X = X.copy()
+    X[0, 0] = np.nan
     for params in ({"selector_loss": "l1"}, {"operator_hidden": (0,)}, {"device": "gpu"}):
         with pytest.raises(ValueError, match=next(iter(params))):
             tiny(**params).check_params()
+        with pytest.raises(ValueError, match=next(iter(params))):
+            tiny(**params).fit(X, y)
 
 
 def test_one_feature_is_a_clear_error():
@@ -235,6 +243,10 @@ def test_task_errors_and_the_many_classes_warning(blobs):
                       "task='regression'"):  # fmt: skip
         assert tiny(n_features_to_select=2).fit(X, counts).task_ == "classification"
     assert tiny(n_features_to_select=2, task="regression").fit(X, counts).task_ == "regression"
+    labels = np.array([f"c{k}" for k in range(30)])[np.arange(120) % 30]  # many string labels
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no advice to use task='regression' for strings
+        assert tiny(n_features_to_select=2).fit(X, labels).task_ == "classification"
 
 
 def test_scikit_learn_sees_a_classifier_unless_task_is_regression(blobs):
@@ -261,13 +273,21 @@ def test_probabilities_sum_to_one_and_score_takes_sample_weight():
         assert sel.score(X, y, sample_weight=w) == pytest.approx((w * correct).sum() / w.sum())
 
 
-def test_gather_np_true_is_true():
+def test_gather_np_true_is_true(monkeypatch):
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(60, 24))
+    X = rng.normal(size=(60, 10))  # 4 s > d: 'auto' would not gather
     y = (X[:, 0] > 0).astype(int)
-    a = tiny(n_features_to_select=3, gather=np.True_).fit(X, y)
-    b = tiny(n_features_to_select=3, gather=True).fit(X, y)
-    np.testing.assert_array_equal(a.feature_importances_, b.feature_importances_)
+    gathered = []
+    train = fir.selector.train_dual_net
+
+    def spy(*args):
+        gathered.append(args[-2].gather)  # the TrainConfig
+        return train(*args)
+
+    monkeypatch.setattr(fir.selector, "train_dual_net", spy)
+    for gather in (np.True_, True, "auto", np.False_):
+        tiny(n_features_to_select=3, gather=gather).fit(X, y)
+    assert gathered == [True, True, False, False]
     with pytest.raises(ValueError, match="gather=True needs operator='mlp'"):
         tiny(gather=np.True_, operator="cnn", image_shape=(4, 6)).check_params()
 

@@ -44,3 +44,11 @@ def test_the_fix_suggests_fewer_folds_only_when_there_are_more_than_two():
     assert "fewer folds" not in str(two.value)
     with pytest.raises(ValueError, match=r"Use fewer folds \(e.g. n_splits=2\), or more data"):
         make_splits(dataset([0.1, 0.5, 0.3, 0.9], task="regression"), 3, 0.2, seed=0)
+
+
+def test_a_dataset_that_draws_its_own_folds_is_told_to_draw_more_rows():
+    from fir.data.synthetic import load_xor
+
+    with pytest.raises(ValueError, match=r"draws its own folds.*dataset.n_train; this fold has 3 "
+                       r"training"):  # fmt: skip
+        make_splits(load_xor(n_folds=2, seed=0, n_train=3), 2, 0.2, seed=0)
