@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 TABLE_COLUMNS = [
     "dataset", "method", "s", "seed", "metric", "n_folds", "score_mean", "score_std",
     "relevant_found_folds", "informative_selected_folds", "fit_time_mean_s", "wall_time_s",
-    "run_dir",
+    "run_dir", "profile",
 ]  # fmt: skip
 REQUIRED_FILES = (RUN_JSON, SUMMARY_JSON, FOLDS_CSV, FEATURES_CSV)
 
@@ -87,6 +87,25 @@ def _read_json(path: Path) -> dict[str, Any]:
     return payload
 
 
+def method_label(summary: dict[str, Any], info: dict[str, Any]) -> str:
+    """The method's name; ``dualnet+svm`` when an ``estimator=`` model scored the folds (such
+    runs are not the method's own predictions: tables keep them apart)."""
+    name = str(summary["method"])
+    estimator = (info.get("config") or {}).get("estimator")
+    if not isinstance(estimator, dict) or not estimator.get("_target_"):
+        return name
+    choices = info.get("choices") or {}
+    label = choices.get("estimator") if isinstance(choices, dict) else None
+    if label is None:
+        label = str(estimator["_target_"]).rsplit(".", 1)[-1].removeprefix("make_")
+    return f"{name}+{label}"
+
+
+def _number(value: Any) -> float:
+    """A contract number; ``null`` (a diverged or missing score) is NaN."""
+    return float("nan") if value is None else float(value)
+
+
 def table_row(run: RunFiles) -> dict[str, Any]:
     """One row of the comparison table (columns ``TABLE_COLUMNS``) from a run's files."""
     summary, info, folds = run.summary, run.info, run.folds
@@ -96,18 +115,19 @@ def table_row(run: RunFiles) -> dict[str, Any]:
             found = int((folds["tpr"] >= 1.0).sum())
         return {
             "dataset": summary["dataset"],
-            "method": summary["method"],
+            "method": method_label(summary, info),
             "s": int(summary["s"]),
             "seed": int(summary["seed"]),
             "metric": summary["metric"],
             "n_folds": int(summary["n_folds"]),
-            "score_mean": float(summary["test"]["mean"]),
-            "score_std": float(summary["test"]["std"]),
+            "score_mean": _number(summary["test"]["mean"]),
+            "score_std": _number(summary["test"]["std"]),
             "relevant_found_folds": found,
             "informative_selected_folds": summary.get("informative_selected_folds"),
             "fit_time_mean_s": float(summary["fit_time_s"]["mean"]),
             "wall_time_s": float(info.get("wall_time_s", summary["wall_time_s"])),
             "run_dir": str(run.path),
+            "profile": (info.get("choices") or {}).get("profile"),
         }
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"summary.json lacks field {exc}") from exc
@@ -149,7 +169,7 @@ def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
 def comparison_markdown(table: pd.DataFrame) -> str:
     """A Markdown table: one row per run, metric mean ± std, relevant features found in how
     many folds, mean fit time and wall time."""
-    header = ["dataset", "method", "s", "seed", "metric", "mean ± std",
+    header = ["dataset", "method", "profile", "s", "seed", "metric", "mean ± std",
               "all relevant selected (folds)", "fit time / fold (s)", "wall time (s)"]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in table.itertuples(index=False):
@@ -158,9 +178,11 @@ def comparison_markdown(table: pd.DataFrame) -> str:
             if pd.isna(row.relevant_found_folds)
             else f"{int(row.relevant_found_folds)}/{row.n_folds}"
         )
+        score = "n/a" if pd.isna(row.score_mean) else f"{row.score_mean:.4f} ± {row.score_std:.4f}"
         cells = [
-            row.dataset, row.method, str(row.s), str(row.seed), row.metric,
-            f"{row.score_mean:.4f} ± {row.score_std:.4f}", found,
+            row.dataset, row.method, "" if pd.isna(row.profile) else str(row.profile),
+            str(row.s), str(row.seed),
+            row.metric, score, found,
             f"{row.fit_time_mean_s:.2f}", f"{row.wall_time_s:.1f}",
         ]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")

@@ -32,6 +32,9 @@ REPORT_MD = "report.md"
 SKIPPED_CSV = "skipped.csv"
 TABLES_DIR = "tables"
 FIGURES_DIR = "figures"
+# the files the last fir-report wrote into its --out directory, one relative path per line:
+# removed before the next invocation writes, so that no stale table or figure is left behind
+MANIFEST = ".fir-report-files"
 
 
 class NoRunsError(FileNotFoundError):
@@ -83,6 +86,7 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     report = Report(root=root, out_dir=out_dir, records=records, skipped_runs=skipped)
     report.notes = [f"{relative(r.path, root)}: {note}" for r in records for note in r.notes]
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_previous_outputs(out_dir)
     cells = list(group_cells(records).values())
     for cell in cells:
         if differing := cell.config_differences():
@@ -101,7 +105,23 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     )
     report.documents.append(_write_skipped(report))
     report.documents.append(_write_index(report))
+    written = [*report.tables, *(p for f in report.figures for p in f.paths), *report.documents]
+    (out_dir / MANIFEST).write_text("".join(f"{relative(p, out_dir)}\n" for p in written))
     return report
+
+
+def _remove_previous_outputs(out_dir: Path) -> None:
+    """Remove the files an earlier fir-report listed in ``out_dir``'s manifest (only those,
+    and only inside ``out_dir``): runs removed since, or another budget, leave no stale file."""
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file():
+        return
+    root = out_dir.resolve()
+    for line in manifest.read_text().splitlines():
+        path = (out_dir / line).resolve()
+        if line and path.is_relative_to(root) and path.is_file():
+            path.unlink()
+    manifest.unlink()
 
 
 @dataclass

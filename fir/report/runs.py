@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from fir.aggregate import RunFiles, SkippedRun, find_run_dirs, read_run
+from fir.aggregate import RunFiles, SkippedRun, find_run_dirs, method_label, read_run
 from fir.foldstore import FOLDS_DIR, fold_history_path
 from fir.metrics import mean_jaccard
 from fir.reporting import FEATURES_CSV, IMAGE_MEANS_NPZ
@@ -64,15 +64,7 @@ class RunRecord:
     def method(self) -> str:
         """The method's name; ``dualnet+svm`` when an ``estimator=`` model scored the folds
         (such runs are not the method's own predictions: they form cells of their own)."""
-        name = str(self.summary["method"])
-        estimator = (self.info.get("config") or {}).get("estimator")
-        if not isinstance(estimator, dict) or not estimator.get("_target_"):
-            return name
-        choices = self.info.get("choices") or {}
-        label = choices.get("estimator") if isinstance(choices, dict) else None
-        if label is None:
-            label = str(estimator["_target_"]).rsplit(".", 1)[-1].removeprefix("make_")
-        return f"{name}+{label}"
+        return method_label(self.summary, self.info)
 
     @property
     def s(self) -> int:

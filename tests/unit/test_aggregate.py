@@ -11,10 +11,13 @@ import pytest
 from fir.aggregate import collect_runs, comparison_markdown, write_tables
 
 
-def _make_run(root: Path, name: str, method: str, status: str = "completed", tpr=(1.0, 0.5)):
+def _make_run(
+    root: Path, name: str, method: str, status: str = "completed", tpr=(1.0, 0.5), info=None
+):
     run_dir = root / name  # the directory name carries no information
     run_dir.mkdir(parents=True)
-    (run_dir / "run.json").write_text(json.dumps({"status": status, "wall_time_s": 12.5}))
+    info = {"status": status, "wall_time_s": 12.5, **(info or {})}
+    (run_dir / "run.json").write_text(json.dumps(info))
     summary = {
         "dataset": "xor", "method": method, "s": 5, "seed": 0, "metric": "accuracy",
         "n_folds": 2, "test": {"mean": 0.5, "std": 0.1, "per_fold": [0.4, 0.6]},
@@ -54,10 +57,28 @@ def test_writes_csv_and_markdown(tmp_path):
     csv_path, md_path = write_tables(table, tmp_path / "out")
     assert pd.read_csv(csv_path)["method"].tolist() == ["ccm"]
     md = md_path.read_text()
-    assert "| xor | ccm | 5 | 0 | accuracy | 0.5000 ± 0.1000 | 1/2 | 1.50 | 12.5 |" in md
+    assert "| xor | ccm |  | 5 | 0 | accuracy | 0.5000 ± 0.1000 | 1/2 | 1.50 | 12.5 |" in md
     assert md == comparison_markdown(table)
 
 
 def test_missing_root_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         collect_runs(tmp_path / "nope")
+
+
+def test_variants_and_a_null_score_are_kept_apart_and_shown(tmp_path):
+    svm = {"config": {"estimator": {"_target_": "fir.baselines.models.make_svm"}},
+           "choices": {"estimator": "svm", "profile": "tiny"}}  # fmt: skip
+    _make_run(tmp_path, "plain", "dualnet", info={"choices": {"profile": "tiny"}})
+    _make_run(tmp_path, "svm", "dualnet", info=svm)
+    diverged = _make_run(tmp_path, "nan", "lasso")
+    summary = json.loads((diverged / "summary.json").read_text())
+    summary["test"] = {"mean": None, "std": None, "per_fold": [None, None]}
+    (diverged / "summary.json").write_text(json.dumps(summary))
+    table, skipped = collect_runs(tmp_path)
+    assert not skipped  # a null score is a result (n/a), not a broken run
+    assert sorted(table["method"]) == ["dualnet", "dualnet+svm", "lasso"]
+    assert table.set_index("method").loc["dualnet", "profile"] == "tiny"
+    md = comparison_markdown(table)
+    assert "| xor | lasso |  | 5 | 0 | accuracy | n/a |" in md
+    assert "| xor | dualnet+svm | tiny |" in md

@@ -8,6 +8,7 @@ must read what a run is from its files.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -452,3 +453,24 @@ def test_a_cell_that_pools_different_configs_is_a_warning(tmp_path, caplog):
         build_report(tmp_path / "runs", tmp_path / "out")
     assert "glass / dualnet / s=2 pools 2 runs whose configs differ in " in caplog.text
     assert "method.selector.patience" in caplog.text
+
+
+def test_a_report_written_again_into_its_folder_leaves_no_stale_file(tmp_path):
+    image = {"dataset": "yale", "method": "dualnet", "names": [f"px{j}" for j in range(16)]}
+    for s in (3, 6):
+        run = make_run(tmp_path / "runs", f"r{s}", s=s, scores=[0.5, 0.6],
+                       selected=[list(range(s))] * 2, importances=[np.arange(16.0).tolist()] * 2,
+                       **image)  # fmt: skip
+        write_image_means(run)
+    out = tmp_path / "out"
+    build_report(tmp_path / "runs", out)
+    stale = out / "figures" / "figVI_yale_dualnet_maps_by_s.png"
+    assert stale.is_file()
+    (out / "notes.txt").write_text("mine")  # a file the report did not write is kept
+    shutil.rmtree(tmp_path / "runs" / "r6")  # one s left: no Figure VI any more
+    report = build_report(tmp_path / "runs", out)
+    assert not stale.is_file()
+    assert (out / "notes.txt").read_text() == "mine"
+    written = {*report.tables, *report.documents, *(p for f in report.figures for p in f.paths)}
+    on_disk = {p for p in out.rglob("*") if p.is_file()} - {out / "notes.txt"}
+    assert on_disk - written == {out / ".fir-report-files"}
