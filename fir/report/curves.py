@@ -2,15 +2,20 @@
 
 Each fold's ``folds/fold_KK_history.npz`` holds per-batch operator losses, per-step selector
 losses and per-validation losses and accuracy. Folds stop at different batches (early
-stopping), so at each batch the mean ± std is over the folds that reached it. Per-batch operator
-losses are smoothed by a moving average (the window is in the axis label). The Phase I/II
-boundary is a dashed line; several values of s of one dataset and method share the panels, as
-in Figure IV.
+stopping), so at each batch the mean ± std is over the folds still training: each fold is
+interpolated linearly between the batches it logged (never beyond its first and last one), and a
+mean is drawn only where at least ``MIN_FOLD_SHARE`` of the folds contribute, so one fold's
+extra last step is no point of its own. Per-batch operator losses are smoothed by a moving
+average (the window is in the axis label). The Phase I/II boundary is a dashed line; several
+values of s of one dataset and method share the panels, as in Figure IV. The selector panel's
+y range spans the ``Y_PERCENTILES`` of all it draws (its first steps can be far larger).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import textwrap
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +37,20 @@ HISTORY_FIELDS = (
     "val_loss", "val_mopt_loss", "val_mopt_accuracy", "phase2_start",
 )  # fmt: skip
 SMOOTHING_POINTS = 200  # a curve is smoothed down to about this many independent points
-# (panel title, x array (None: the batch index), y array, what one point is)
+MIN_FOLD_SHARE = 0.5  # a mean is drawn where at least this share of folds (rounded up) has one
+Y_PERCENTILES = (1.0, 99.0)  # the selector panel's y range: these percentiles of what it draws
+# (panel title, x array (None: the batch index), y array, what one point is, y axis label)
 PANELS = (
-    ("(a) selector loss", "selector_batch", "selector_loss", "selector steps"),
-    ("(b) operator training loss, all masks", None, "operator_loss", "batches"),
-    ("(c) operator training loss, $m_{opt}$", None, "mopt_loss", "batches"),
-    ("(d) operator validation loss, all masks", "val_batch", "val_loss", "validations"),
-    ("(e) operator validation loss, $m_{opt}$", "val_batch", "val_mopt_loss", "validations"),
-    ("(f) validation accuracy, $m_{opt}$", "val_batch", "val_mopt_accuracy", "validations"),
-)
+    ("(a) selector loss", "selector_batch", "selector_loss", "selector steps", "selector loss"),
+    ("(b) operator training loss, all masks", None, "operator_loss", "batches", "training loss"),
+    ("(c) operator training loss, $m_{opt}$", None, "mopt_loss", "batches", "training loss"),
+    ("(d) operator validation loss, all masks", "val_batch", "val_loss", "validations",
+     "validation loss"),
+    ("(e) operator validation loss, $m_{opt}$", "val_batch", "val_mopt_loss", "validations",
+     "validation loss"),
+    ("(f) validation accuracy, $m_{opt}$", "val_batch", "val_mopt_accuracy", "validations",
+     "validation accuracy"),
+)  # fmt: skip
 NOT_RECORDED = {
     "val_loss": "not recorded: run with\nmethod.selector.val_masks=all",
     "val_mopt_accuracy": "no accuracy recorded\n(regression, or no validation)",
@@ -94,9 +104,15 @@ def _read_history(path: Path) -> dict[str, np.ndarray]:
 
 
 def fold_curve(histories: list[dict[str, np.ndarray]], x_key: str | None, y_key: str,
-               window: int = 1) -> Curve:  # fmt: skip
+               window: int = 1, min_share: float = MIN_FOLD_SHARE) -> Curve:  # fmt: skip
     """Mean ± std over folds of ``y_key`` against ``x_key`` (the batch index when None),
-    each fold smoothed by a moving average of ``window`` points first."""
+    each fold smoothed by a moving average of ``window`` points first.
+
+    The x values are the union of the folds' logged x; each fold is interpolated onto those
+    within its own first and last x (``on_grid``). ``n`` counts the folds with a value at each
+    x; mean and std are NaN where ``n`` is below ``min_share`` of the folds that have any value
+    (rounded up, at least 1).
+    """
     xs, ys = [], []
     for h in histories:
         y = np.asarray(h[y_key], dtype=float)
@@ -106,13 +122,29 @@ def fold_curve(histories: list[dict[str, np.ndarray]], x_key: str | None, y_key:
     grid = np.unique(np.concatenate(xs)) if xs else np.array([], dtype=int)
     table = np.full((len(ys), len(grid)), np.nan)  # (n_folds, n_x)
     for row, x, y in zip(table, xs, ys, strict=True):
-        row[np.searchsorted(grid, x)] = y
+        row[:] = on_grid(grid, x, y)
     finite = np.isfinite(table)
     n = finite.sum(axis=0)
+    need = max(1, math.ceil(min_share * finite.any(axis=1).sum() - 1e-9))
     filled = np.where(finite, table, 0.0)
-    mean = np.where(n > 0, filled.sum(axis=0) / np.maximum(n, 1), np.nan)
+    mean = np.where(n >= need, filled.sum(axis=0) / np.maximum(n, 1), np.nan)
     var = np.where(finite, (table - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n, 1)
-    return Curve(grid, mean, np.where(n > 0, np.sqrt(var), np.nan), n)
+    return Curve(grid, mean, np.where(n >= need, np.sqrt(var), np.nan), n)
+
+
+def on_grid(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``y`` (logged at ``x``) at each point of the sorted ``grid``: its own value where it was
+    logged, linear between the two logged neighbours elsewhere (NaN next to a NaN), NaN before
+    its first and after its last x."""
+    out = np.full(len(grid), np.nan)
+    if len(x) == 0:
+        return out
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    inside = (grid >= x[0]) & (grid <= x[-1])
+    out[inside] = np.interp(grid[inside], x, y)
+    out[np.searchsorted(grid, x)] = y
+    return out
 
 
 def moving_average(y: np.ndarray, window: int) -> np.ndarray:
@@ -130,13 +162,14 @@ def moving_average(y: np.ndarray, window: int) -> np.ndarray:
 def learning_curve_figure(cells: list[Cell]) -> tuple[Figure, list[str]]:
     """Figures II-IV for one dataset and method: six panels (``PANELS``), one line per s with a
     ±std band over folds; the notes list history files that could not be read. The selector
-    panel's y axis spans its Phase II values (its first steps are far larger)."""
+    panel's y axis spans ``Y_PERCENTILES`` of everything it draws, Phase I and II (its first
+    steps can be far larger); its title says so when some of it is off the scale."""
     fig = Figure(figsize=(13.0, 6.6), layout="constrained")
     axes = fig.subplots(2, 3, sharex=True).ravel()
     notes: list[str] = []
     drawn = np.zeros(len(PANELS), dtype=bool)
     windows: dict[int, int] = {}
-    phase2_curves: list[Curve] = []
+    selector_curves: list[Curve] = []
     for k, cell in enumerate(cells):
         histories, unread = read_histories(cell)
         notes += unread
@@ -144,50 +177,55 @@ def learning_curve_figure(cells: list[Cell]) -> tuple[Figure, list[str]]:
             continue
         color, label = f"C{k % 10}", f"s = {cell.s} ({len(histories)} folds)"
         starts = sorted({int(h["phase2_start"]) for h in histories if h["phase2_start"] >= 0})
-        for i, (ax, (_, x_key, y_key, _)) in enumerate(zip(axes, PANELS, strict=True)):
+        for i, (ax, (_, x_key, y_key, _, _)) in enumerate(zip(axes, PANELS, strict=True)):
             window = max(1, max(len(h[y_key]) for h in histories) // SMOOTHING_POINTS)
             windows[i] = max(window, windows.get(i, 1))
             curve = fold_curve(histories, x_key, y_key, window)
             drawn[i] |= _draw(ax, curve, color, label)
             for start in starts:
                 ax.axvline(start, color=color, ls="--", lw=0.8)
-            if i == 0 and starts:
-                phase2_curves.append(_after(curve, starts[0]))
-    for i, (ax, (title, _, y_key, unit)) in enumerate(zip(axes, PANELS, strict=True)):
+            if i == 0:
+                selector_curves.append(curve)
+    for i, (ax, (title, _, y_key, unit, y_label)) in enumerate(zip(axes, PANELS, strict=True)):
         smoothing = f" (moving average over {windows[i]} {unit})" if windows.get(i, 1) > 1 else ""
         ax.set_title(title, fontsize=9)
         ax.xaxis.set_tick_params(labelbottom=True)
         ax.set_xlabel("batch" + smoothing, fontsize=8)
+        ax.set_ylabel(y_label, fontsize=8)
         if not drawn[i]:
             ax.text(0.5, 0.5, NOT_RECORDED.get(y_key, "not recorded"), ha="center",
                     va="center", transform=ax.transAxes, fontsize=8)  # fmt: skip
-    if _limit_to(axes[0], phase2_curves):
-        axes[0].set_title(axes[0].get_title() + " (y range: Phase II)", fontsize=9)
+    if _limit_to(axes[0], selector_curves):
+        low, high = Y_PERCENTILES
+        axes[0].set_title(f"{axes[0].get_title()} (y range: {low:g}-{high:g}th percentile)",
+                          fontsize=9)  # fmt: skip
     if drawn[0]:
         axes[0].legend(fontsize=7)
     first = cells[0]
     fig.suptitle(
-        f"{first.dataset}, {first.label}: learning curves, mean ± std at each batch over the "
-        "folds still training (dashed: start of Phase II)",
+        textwrap.fill(
+            f"{first.dataset}, {first.label}: learning curves, mean ± std over the folds still "
+            f"training (at least {MIN_FOLD_SHARE:.0%} of them; each interpolated between its "
+            "logged batches); dashed: start of Phase II",
+            190,
+        ),
         fontsize=9,
     )
     return fig, notes
 
 
-def _after(curve: Curve, start: int) -> Curve:
-    keep = curve.x >= start
-    return Curve(curve.x[keep], curve.mean[keep], curve.std[keep], curve.n[keep])
-
-
 def _limit_to(ax: Axes, curves: list[Curve]) -> bool:
-    """Set ``ax``'s y range to the bands of ``curves``; False when they hold no finite value."""
-    low = [np.nanmin(c.mean - c.std) for c in curves if np.isfinite(c.mean).any()]
-    high = [np.nanmax(c.mean + c.std) for c in curves if np.isfinite(c.mean).any()]
-    if not low or max(high) <= min(low):
+    """Set ``ax``'s y range to ``Y_PERCENTILES`` of every value drawn for ``curves`` (means and
+    band edges) with a 10% margin; True when some drawn value lies outside that range."""
+    values = np.concatenate([np.concatenate([c.mean, c.mean - c.std, c.mean + c.std])
+                             for c in curves] or [np.array([])])  # fmt: skip
+    values = values[np.isfinite(values)]
+    if not values.size:
         return False
-    pad = 0.1 * (max(high) - min(low))
-    ax.set_ylim(min(low) - pad, max(high) + pad)
-    return True
+    low, high = np.percentile(values, Y_PERCENTILES)
+    pad = 0.1 * (high - low) if high > low else max(0.1 * abs(high), 0.05)
+    ax.set_ylim(low - pad, high + pad)
+    return bool(values.min() < low - pad or values.max() > high + pad)
 
 
 def _draw(ax: Axes, curve: Curve, color: str, label: str) -> bool:

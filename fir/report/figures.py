@@ -30,7 +30,7 @@ TOP_ACROSS_S = 40  # features per panel when comparing values of s (Figure X)
 MAX_COLUMNS = 5
 FIGURE_DPI = 150
 MIN_GRID_WIDTH = 5.4  # inches: Figure 2's one-row legend and wrapped title fit even with 1 panel
-TITLE_CHARS_PER_INCH = 12  # characters of a 9 pt suptitle per inch of figure width (wrapping)
+TITLE_CHARS_PER_INCH = 14  # characters of a 9 pt suptitle per inch of figure width (wrapping)
 IMPORTANCE_LABEL, SHARE_LABEL = "normalised importance", "share of folds (no scores)"
 
 
