@@ -329,13 +329,16 @@ def test_reproduction_verdicts(report):
     assert "| 3.11.7 | 2.13.0 | 0.1.0 | cpu | not recorded | 0123456789 | 12 |" in md
 
 
-def test_figure_vi_from_image_runs_at_two_values_of_s(tmp_path):
+def image_runs_at_two_values_of_s(root: Path) -> None:
     image = {"dataset": "yale", "method": "dualnet", "names": [f"px{j}" for j in range(16)]}
     for s in (3, 6):
-        run = make_run(tmp_path / "runs", f"r{s}", s=s, scores=[0.5, 0.6],
-                       selected=[list(range(s))] * 2, importances=[np.arange(16.0).tolist()] * 2,
-                       **image)  # fmt: skip
+        run = make_run(root, f"r{s}", s=s, scores=[0.5, 0.6], selected=[list(range(s))] * 2,
+                       importances=[np.arange(16.0).tolist()] * 2, **image)  # fmt: skip
         write_image_means(run)
+
+
+def test_figure_vi_from_image_runs_at_two_values_of_s(tmp_path):
+    image_runs_at_two_values_of_s(tmp_path / "runs")
     report = build_report(tmp_path / "runs", tmp_path / "out")
     assert (tmp_path / "out" / "figures" / "figVI_yale_dualnet_maps_by_s.png").is_file()
     assert (tmp_path / "out" / "figures" / "fig4_metric_vs_s.png").is_file()
@@ -456,12 +459,7 @@ def test_a_cell_that_pools_different_configs_is_a_warning(tmp_path, caplog):
 
 
 def test_a_report_written_again_into_its_folder_leaves_no_stale_file(tmp_path):
-    image = {"dataset": "yale", "method": "dualnet", "names": [f"px{j}" for j in range(16)]}
-    for s in (3, 6):
-        run = make_run(tmp_path / "runs", f"r{s}", s=s, scores=[0.5, 0.6],
-                       selected=[list(range(s))] * 2, importances=[np.arange(16.0).tolist()] * 2,
-                       **image)  # fmt: skip
-        write_image_means(run)
+    image_runs_at_two_values_of_s(tmp_path / "runs")
     out = tmp_path / "out"
     build_report(tmp_path / "runs", out)
     stale = out / "figures" / "figVI_yale_dualnet_maps_by_s.png"
