@@ -7,7 +7,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -30,38 +30,23 @@ from fir.checks import check_validation
 from fir.fused import supports as fused_supports
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
-from fir.nets import ACTIVATIONS, OPERATORS, OperatorConfig, SelectorMLP, build_operator
-from fir.optim import OPTIMIZERS, FlatOptimizer
+from fir.nets import OperatorConfig, SelectorMLP, build_operator
+from fir.optim import FlatOptimizer
+from fir.params import check_selector_params
 from fir.repro import make_generators, resolve_device
 from fir.training import (
-    PRECISIONS,
-    SELECTOR_BIAS_INITS,
-    SELECTOR_LOSSES,
     History,
     TrainConfig,
     evaluate_masks,
     finetune_operator,
-    random_rows,
     train_dual_net,
 )
 
 log = logging.getLogger(__name__)
 
-TASKS = ("auto", "classification", "regression")
-
 
 # task='auto' warns when a numeric y has more than this many classes and this share of samples
 MANY_CLASSES, MANY_CLASSES_SHARE = 20, 0.1
-MAX_LR = 1e3  # a larger learning rate is a typo: its Adam steps overflow float32
-
-
-def _is_sequence(value) -> bool:
-    """A list-like of values (a list, tuple, array or OmegaConf ListConfig), not a string."""
-    return isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 def _is_classifier(estimator) -> bool:
@@ -688,167 +673,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         """Raise the errors of bad hyperparameters that :meth:`fit` would raise, without data
         (``fir-run`` calls it before loading the dataset). ``n_features_to_select`` is checked
         against the data in :meth:`fit`."""
-        if self.operator not in OPERATORS:
-            raise ValueError(f"operator={self.operator!r} is not supported; choose 'mlp' or 'cnn'.")
-        for name in ("operator_activation", "selector_activation"):
-            if getattr(self, name) not in ACTIVATIONS:
-                raise ValueError(
-                    f"{name}={getattr(self, name)!r} is not supported; choose one of "
-                    f"{sorted(ACTIVATIONS)}."
-                )
-        for name in ("lazy_first_layer", "standardize_target"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise ValueError(
-                    f"{name}={getattr(self, name)!r} is not supported; use true or false."
-                )
-        positive = {
-            "batch_size": self.batch_size,
-            "mask_batch_size": self.mask_batch_size,
-            "max_batches": self.max_batches,
-            "selector_period": self.selector_period,
-            "val_period": self.val_period,
-            "patience": self.patience,
-            "finetune_batch_size": self.finetune_batch_size,
-            "finetune_patience": self.finetune_patience,
-        }
-        for name, value in positive.items():
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-        for name, value in {
-            "phase2_start": self.phase2_start,
-            "n_flips": self.n_flips,
-            "search_steps": self.search_steps,
-            "final_search_steps": self.final_search_steps,
-            "finetune_batches": self.finetune_batches,
-        }.items():
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
-        if not isinstance(self.exploit_fraction, Real) or not 0 <= self.exploit_fraction < 1:
-            raise ValueError(
-                f"exploit_fraction (f) must be in [0, 1); got {self.exploit_fraction!r}."
-            )
-        n_random = random_rows(self.mask_batch_size, self.exploit_fraction)
-        if self.mask_batch_size - n_random < 2:
-            raise ValueError(
-                f"mask_batch_size={self.mask_batch_size} with exploit_fraction="
-                f"{self.exploit_fraction} leaves {self.mask_batch_size - n_random} Phase II rows "
-                "for m_opt and m_best (2 needed); raise mask_batch_size or exploit_fraction."
-            )
-        vf = self.validation_fraction
-        if isinstance(vf, bool) or not isinstance(vf, Real) or not 0 < vf < 1:
-            raise ValueError(
-                f"validation_fraction must be a number in (0, 1), e.g. 0.2; got {vf!r}."
-            )
-        weights = self.selector_weights
-        if (
-            not _is_sequence(weights)
-            or len(weights) != 3
-            or not all(_is_real(w) and np.isfinite(w) and w >= 0 for w in weights)
-            or not sum(weights) > 0
-        ):
-            raise ValueError(
-                "selector_weights must be three non-negative numbers, not all zero (m_best, "
-                f"m_opt, others), e.g. [10, 5, 1] (the paper's); got {weights!r}."
-            )
-        if self.selector_loss not in SELECTOR_LOSSES:
-            raise ValueError(
-                f"selector_loss={self.selector_loss!r} is not supported; choose one of "
-                f"{SELECTOR_LOSSES} ('squared' is the paper's)."
-            )
-        for name in ("operator_hidden", "selector_hidden", "conv_channels", "conv_kernels"):
-            sizes = getattr(self, name)
-            if not _is_sequence(sizes) or not all(
-                isinstance(h, Integral) and not isinstance(h, bool) and h >= 1 for h in sizes
-            ):
-                raise ValueError(
-                    f"{name} must be a list of positive integers (layer sizes), e.g. "
-                    f"[60, 30, 20]; got {sizes!r}."
-                )
-        if self.image_shape is not None and not (
-            _is_sequence(self.image_shape)
-            and len(self.image_shape) == 2
-            and all(
-                isinstance(h, Integral) and not isinstance(h, bool) and h >= 1
-                for h in self.image_shape
-            )
-        ):
-            raise ValueError(
-                f"image_shape must be None or [height, width] in pixels, e.g. [32, 32]; got "
-                f"{self.image_shape!r}."
-            )
-        resolve_device(self.device)
-        if not (isinstance(self.gather, bool | np.bool_) or self.gather == "auto"):
-            raise ValueError(f"gather={self.gather!r} is not supported; use 'auto', True or False.")
-        gather_forced = not isinstance(self.gather, str) and bool(self.gather)  # True, np.True_
-        if gather_forced and self.operator != "mlp":
-            raise ValueError(
-                f"gather=True needs operator='mlp' (got operator={self.operator!r}); the CNN "
-                "operator reads whole images. Use gather='auto' or False."
-            )
-        if not (isinstance(self.fused_step, bool | np.bool_) or self.fused_step == "auto"):
-            raise ValueError(
-                f"fused_step={self.fused_step!r} is not supported; use 'auto', true or false."
-            )
-        forced = not isinstance(self.fused_step, str) and bool(self.fused_step)  # True, np.True_
-        if forced and (self.operator != "mlp" or self.precision != "32"):
-            raise ValueError(
-                f"fused_step=True needs operator='mlp' and precision='32' (got operator="
-                f"{self.operator!r}, precision={self.precision!r}); use fused_step='auto' to "
-                "fall back to autograd where it does not apply."
-            )
-        if forced and gather_forced:
-            raise ValueError(
-                "fused_step=True needs the dense first layer, but gather=True; set gather=false "
-                "or fused_step='auto'."
-            )
-        if self.lazy_first_layer and self.operator != "mlp":
-            raise ValueError(
-                f"lazy_first_layer=True needs operator='mlp' (got operator={self.operator!r}); "
-                "the CNN operator has no per-feature first layer. Set lazy_first_layer=false."
-            )
-        if self.lazy_first_layer and self.operator_optimizer == "sgd":
-            raise ValueError(
-                "lazy_first_layer=True needs operator_optimizer='adam' or 'nadam' (got 'sgd', "
-                "whose update of an untouched row is already zero). Set lazy_first_layer=false."
-            )
-        period = self.selector_period
-        phase2 = -(-max(self.phase2_start, period) // period) * period
-        if phase2 >= self.max_batches:
-            raise ValueError(
-                f"phase2_start={self.phase2_start} leaves no Phase II within max_batches="
-                f"{self.max_batches}: Phase II starts at the first window boundary at or after "
-                f"max(phase2_start, selector_period) = batch {phase2}. Raise max_batches or "
-                "lower phase2_start."
-            )
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"precision={self.precision!r} is not supported; choose one of {PRECISIONS} "
-                "('32' is plain float32, the default)."
-            )
-        if self.stop_metric not in ("loss", "accuracy"):
-            raise ValueError(
-                f"stop_metric={self.stop_metric!r} is not supported; use 'loss' or 'accuracy'."
-            )
-        if self.selector_bias_init not in SELECTOR_BIAS_INITS:
-            raise ValueError(
-                f"selector_bias_init={self.selector_bias_init!r} is not supported; choose one "
-                f"of {SELECTOR_BIAS_INITS} ('zero' is the reference code's)."
-            )
-        if self.val_masks not in ("opt", "all"):
-            raise ValueError(f"val_masks={self.val_masks!r} is not supported; use 'opt' or 'all'.")
-        if self.task not in TASKS:
-            raise ValueError(f"task={self.task!r} is not supported; choose one of {TASKS}.")
-        for net in ("operator", "selector"):
-            name, lr = getattr(self, f"{net}_optimizer"), getattr(self, f"{net}_lr")
-            if name not in OPTIMIZERS:
-                raise ValueError(
-                    f"{net}_optimizer={name!r} is not supported; choose one of {OPTIMIZERS}."
-                )
-            if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr <= MAX_LR:
-                raise ValueError(
-                    f"{net}_lr={lr!r} is invalid: a learning rate must be positive and at most "
-                    f"{MAX_LR:g} (larger steps overflow float32), e.g. 0.001 (the paper's)."
-                )
+        check_selector_params(self)
 
     def _resolve_task(self, y: np.ndarray) -> str:
         if self.task == "regression":
