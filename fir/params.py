@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from fir.nets import ACTIVATIONS, OPERATORS
 from fir.optim import OPTIMIZERS
 from fir.repro import resolve_device
 from fir.training import PRECISIONS, SELECTOR_BIAS_INITS, SELECTOR_LOSSES, random_rows
+
+if TYPE_CHECKING:
+    from fir.selector import DualNetSelector
 
 TASKS = ("auto", "classification", "regression")
 MAX_LR = 1e3  # a larger learning rate is a typo: its Adam steps overflow float32
@@ -28,7 +31,7 @@ def _is_real(value) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def check_selector_params(est: Any) -> None:
+def check_selector_params(est: DualNetSelector) -> None:
     """Raise the first error among ``est``'s hyperparameters (a DualNetSelector's)."""
     _check_choices(est)
     _check_flags_and_counts(est)
@@ -36,7 +39,7 @@ def check_selector_params(est: Any) -> None:
     _check_combinations(est)
 
 
-def _check_choices(est: Any) -> None:
+def _check_choices(est: DualNetSelector) -> None:
     """Names chosen from a fixed set, and the learning rates."""
     if est.operator not in OPERATORS:
         raise ValueError(f"operator={est.operator!r} is not supported; choose 'mlp' or 'cnn'.")
@@ -75,14 +78,14 @@ def _check_choices(est: Any) -> None:
             raise ValueError(
                 f"{net}_optimizer={name!r} is not supported; choose one of {OPTIMIZERS}."
             )
-        if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < lr <= MAX_LR:
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not 0 < float(lr) <= MAX_LR:
             raise ValueError(
                 f"{net}_lr={lr!r} is invalid: a learning rate must be positive and at most "
                 f"{MAX_LR:g} (larger steps overflow float32), e.g. 0.001 (the paper's)."
             )
 
 
-def _check_flags_and_counts(est: Any) -> None:
+def _check_flags_and_counts(est: DualNetSelector) -> None:
     """Booleans, batch counts and sizes, f and the Phase II mask batch it leaves."""
     for name in ("lazy_first_layer", "standardize_target"):
         if not isinstance(getattr(est, name), bool | np.bool_):
@@ -120,7 +123,7 @@ def _check_flags_and_counts(est: Any) -> None:
         )
 
 
-def _check_sizes(est: Any) -> None:
+def _check_sizes(est: DualNetSelector) -> None:
     """The validation share, the selector loss weights, layer sizes, the image and device."""
     vf = est.validation_fraction
     if isinstance(vf, bool) or not isinstance(vf, Real) or not 0 < vf < 1:
@@ -159,7 +162,7 @@ def _check_sizes(est: Any) -> None:
     resolve_device(est.device)
 
 
-def _check_combinations(est: Any) -> None:
+def _check_combinations(est: DualNetSelector) -> None:
     """Arguments that are fine alone but not together."""
     if not (isinstance(est.gather, bool | np.bool_) or est.gather == "auto"):
         raise ValueError(f"gather={est.gather!r} is not supported; use 'auto', True or False.")
