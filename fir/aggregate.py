@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from fir.reporting import FEATURES_CSV, FOLDS_CSV, RUN_JSON, SUMMARY_JSON
 
@@ -25,6 +26,7 @@ TABLE_COLUMNS = [
     "run_dir", "profile",
 ]  # fmt: skip
 REQUIRED_FILES = (RUN_JSON, SUMMARY_JSON, FOLDS_CSV, FEATURES_CSV)
+HYDRA_YAML = Path(".hydra") / "hydra.yaml"  # Hydra's record of the run: its config choices
 
 
 @dataclass
@@ -101,6 +103,25 @@ def method_label(summary: dict[str, Any], info: dict[str, Any]) -> str:
     return f"{name}+{label}"
 
 
+def read_profile(run_dir: Path, info: dict[str, Any], notes: list[str]) -> str | None:
+    """The run's ``profile`` config choice: ``run.json``'s ``choices`` (fir-run records them),
+    else ``.hydra/hydra.yaml`` (older runs), else None; a reason goes to ``notes`` when that
+    file is unreadable."""
+    choices = info.get("choices")
+    if isinstance(choices, dict) and choices.get("profile") is not None:
+        return str(choices["profile"])
+    path = run_dir / HYDRA_YAML
+    if not path.is_file():
+        return None
+    try:
+        hydra = yaml.safe_load(path.read_text()) or {}
+        choice = hydra["hydra"]["runtime"]["choices"].get("profile")
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        notes.append(f"{HYDRA_YAML} unreadable ({exc}): profile unknown")
+        return None
+    return None if choice is None else str(choice)
+
+
 def _number(value: Any) -> float:
     """A contract number; ``null`` (a diverged or missing score) is NaN."""
     return float("nan") if value is None else float(value)
@@ -127,7 +148,7 @@ def table_row(run: RunFiles) -> dict[str, Any]:
             "fit_time_mean_s": float(summary["fit_time_s"]["mean"]),
             "wall_time_s": float(info.get("wall_time_s", summary["wall_time_s"])),
             "run_dir": str(run.path),
-            "profile": (info.get("choices") or {}).get("profile"),
+            "profile": read_profile(run.path, info, []),
         }
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"summary.json lacks field {exc}") from exc

@@ -66,11 +66,10 @@ def sweep_point_suffix(overrides: Sequence[str]) -> str:
     the name holds (or ``POINT_IGNORED_KEYS``), else ``_`` and a short hash of the others
     (sorted), so that points that differ elsewhere get their own directory and a re-run of the
     same point, in any sweep order and with ``resume=true``, finds its directory again."""
-    ignored = POINT_IGNORED_KEYS
 
     def kept(key: str) -> bool:
         return key not in POINT_NAMED_KEYS and not any(
-            key == k or key.startswith(k + ".") for k in ignored
+            key == k or key.startswith(k + ".") for k in POINT_IGNORED_KEYS
         )
 
     rest = sorted(o for o in overrides if kept(_override_key(o)))

@@ -94,24 +94,13 @@ def check_splits(
     at least 2 training rows, a validation and a test row, and (classification) every class
     of the fold's validation and test rows among its training rows. Raised before training,
     with the fix."""
-    if dataset.splits is not None:  # the dataset draws its own folds (synthetic data)
-        fix = (
-            "(the dataset draws its own folds). Give it more rows per fold (e.g. "
-            "dataset.n_train; this fold has {sizes})"
-        )
-    else:
-        fewer = "fewer folds (e.g. n_splits=2), or " if n_splits > 2 else ""
-        fix = (
-            f"(n_splits={n_splits}, val_fraction={val_fraction}, {dataset.n_samples} samples). "
-            f"Use {fewer}more data"
-        )
     for k, split in enumerate(splits):
-        sizes = f"{len(split.train)} training, {len(split.val)} validation, {len(split.test)} test"
+        fix = _split_fix(dataset, split, n_splits, val_fraction)
         if len(split.train) < 2 or len(split.val) < 1 or len(split.test) < 1:
             raise ValueError(
                 f"dataset {dataset.name!r}: fold {k} gets {len(split.train)} training, "
                 f"{len(split.val)} validation and {len(split.test)} test rows, too few to fit "
-                f"and score a model {fix.format(sizes=sizes)}."
+                f"and score a model {fix}."
             )
         if dataset.task != "classification":
             continue
@@ -128,10 +117,25 @@ def check_splits(
             merge = "" if dataset.splits is not None else ", or drop or merge the rare classes"
             raise ValueError(
                 f"dataset {dataset.name!r}: fold {k}'s training part has no rows of class {rare}, "
-                f"so the fold could not learn what it is scored on {fix.format(sizes=sizes)}"
+                f"so the fold could not learn what it is scored on {fix}"
                 f"{merge}."
             )
     return splits
+
+
+def _split_fix(dataset: Dataset, split: Split, n_splits: int, val_fraction: float) -> str:
+    """The end of a fold-check error: the protocol's numbers and what to change."""
+    if dataset.splits is not None:  # the dataset draws its own folds (synthetic data)
+        return (
+            "(the dataset draws its own folds). Give it more rows per fold (e.g. "
+            f"dataset.n_train; this fold has {len(split.train)} training, {len(split.val)} "
+            f"validation, {len(split.test)} test)"
+        )
+    fewer = "fewer folds (e.g. n_splits=2), or " if n_splits > 2 else ""
+    return (
+        f"(n_splits={n_splits}, val_fraction={val_fraction}, {dataset.n_samples} samples). "
+        f"Use {fewer}more data"
+    )
 
 
 def _class_name(dataset: Dataset, code):

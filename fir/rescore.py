@@ -75,7 +75,8 @@ def rescore_run(
         dataset: Dataset = instantiate(node, _convert_="all")
     except InstantiationException as exc:  # a loader's own error is the news
         raise exc.__cause__ if isinstance(exc.__cause__, ValueError | OSError) else exc from None
-    if data_hashes(provenance) and data_hashes(provenance) != data_hashes(dataset.provenance):
+    hashes = data_hashes(provenance)
+    if hashes and hashes != data_hashes(dataset.provenance):
         raise ValueError(
             f"the data read now differs from the data {run_dir} was run on (sha256 in run.json's "
             "data.provenance): rescoring it would pair the run's selections with other rows. "

@@ -106,11 +106,12 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     if previous is not None:
         try:
             _check_same_config(previous, cfg, out_dir)
-            if data_hashes((previous.get("data") or {}).get("provenance")):
+            recorded = data_hashes((previous.get("data") or {}).get("provenance"))
+            if recorded:
                 # The config names a data file, not its content: compare before the run's
                 # record is touched, so that a refused resume leaves the run as it was.
                 preloaded = instantiate(cfg.dataset, _convert_="all")
-                _check_same_data(previous, preloaded, out_dir)
+                _check_same_data(recorded, preloaded, out_dir)
         except Exception:
             _restore_hydra_files(folds_dir, hydra_dir)
             raise
@@ -340,11 +341,11 @@ def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path)
         )
 
 
-def _check_same_data(previous: dict[str, Any], dataset: Dataset, out_dir: Path) -> None:
-    """A resumed run must read the same data: the config names a file, not its content."""
-    before = data_hashes((previous.get("data") or {}).get("provenance"))
+def _check_same_data(before: list[str], dataset: Dataset, out_dir: Path) -> None:
+    """A resumed run must read the same data (``before``: the sha256 its run.json records):
+    the config names a file, not its content."""
     now = data_hashes(dataset.provenance)
-    if before and before != now:
+    if before != now:
         raise ValueError(
             f"resume=true but {out_dir} holds a run made on different data: its files had "
             f"sha256 {', '.join(h[:12] for h in before)}, the files read now "

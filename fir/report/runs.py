@@ -17,9 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from fir.aggregate import RunFiles, SkippedRun, find_run_dirs, method_label, read_run
+from fir.aggregate import (
+    RunFiles,
+    SkippedRun,
+    find_run_dirs,
+    method_label,
+    read_profile,
+    read_run,
+)
 from fir.foldstore import FOLDS_DIR, fold_history_path
 from fir.metrics import mean_jaccard
 from fir.reporting import FEATURES_CSV, IMAGE_MEANS_NPZ
@@ -27,7 +33,6 @@ from fir.reporting import FEATURES_CSV, IMAGE_MEANS_NPZ
 log = logging.getLogger(__name__)
 
 FEATURE_FIELDS = ("fold", "index", "name", "importance", "selected")
-HYDRA_YAML = Path(".hydra") / "hydra.yaml"  # Hydra's record of the run: its config choices
 IMAGE_MEANS_FIELDS = ("classes", "means", "image_shape")
 
 
@@ -152,7 +157,7 @@ def load_run_record(run_dir: Path) -> RunRecord:
         selected=selected,
         feature_names=names,
     )
-    record.profile = _read_profile(record)
+    record.profile = read_profile(record.path, record.info, record.notes)
     record.image_means = _read_image_means(record)
     record.history_paths = _history_paths(record)
     return record
@@ -181,24 +186,6 @@ def _read_features(files: RunFiles, n_folds: int) -> tuple[np.ndarray, np.ndarra
     selected = frame["selected"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
     names = frame["name"].astype(str).to_list()[:d]
     return importances, selected.reshape(n_folds, d), names
-
-
-def _read_profile(record: RunRecord) -> str | None:
-    """The run's ``profile`` config choice: ``run.json``'s ``choices`` (fir-run records them),
-    else ``.hydra/hydra.yaml`` (older runs), else None."""
-    choices = record.info.get("choices")
-    if isinstance(choices, dict) and choices.get("profile") is not None:
-        return str(choices["profile"])
-    path = record.path / HYDRA_YAML
-    if not path.is_file():
-        return None
-    try:
-        hydra = yaml.safe_load(path.read_text()) or {}
-        choice = hydra["hydra"]["runtime"]["choices"].get("profile")
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        record.notes.append(f"{HYDRA_YAML} unreadable ({exc}): profile unknown")
-        return None
-    return None if choice is None else str(choice)
 
 
 def _read_image_means(record: RunRecord) -> ImageMeans | None:
