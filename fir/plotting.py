@@ -10,8 +10,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-SELECTED_COLOR = "#d62728"
-OTHER_COLOR = "#7f7f7f"
+# Figure 2's colours, the same in a run's importance.png and in fir-report's figures: a feature
+# selected in every fold, in some folds, in none.
+ALL_FOLDS, SOME_FOLDS, NO_FOLD = "#1f77b4", "#d62728", "#b0b0b0"
+
+
+def fold_colors(selected_folds: np.ndarray, n_folds: int) -> list[str]:
+    """The colour of each feature from the number of folds that selected it."""
+    return [ALL_FOLDS if k == n_folds else SOME_FOLDS if k > 0 else NO_FOLD for k in selected_folds]
 
 
 def plain(text: str) -> str:
@@ -23,7 +29,8 @@ def plain(text: str) -> str:
 def importance_figure(summary: dict, max_features: int = 40, title: str | None = None) -> Figure:
     """Mean +- std feature importance over folds (the paper's Figure 2).
 
-    Features selected in every fold are drawn in red, the others in grey. With more than
+    Features selected in every fold are drawn in blue, in some folds in red, in none in grey
+    (the colours of ``fir-report``'s Figure 2). With more than
     ``max_features`` features, the ones with the highest mean importance are shown.
     """
     feats = [f for f in summary["features"] if f["importance_mean"] is not None]
@@ -39,8 +46,7 @@ def importance_figure(summary: dict, max_features: int = 40, title: str | None =
     x = np.arange(len(feats))
     mean = np.array([f["importance_mean"] for f in feats])
     std = np.array([f["importance_std"] or 0.0 for f in feats])
-    in_all = np.array([f["selected_folds"] == n_folds for f in feats])
-    colors = np.where(in_all, SELECTED_COLOR, OTHER_COLOR)
+    colors = fold_colors(np.array([f["selected_folds"] for f in feats]), n_folds)
     ax.bar(x, mean, yerr=std, color=colors, capsize=2, error_kw={"lw": 0.8})
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xticks(x, [plain(f["name"]) for f in feats], rotation=90 if len(feats) > 12 else 0)
@@ -52,9 +58,12 @@ def importance_figure(summary: dict, max_features: int = 40, title: str | None =
         f"{summary['metric']} {test['mean']:.3f} ± {test['std']:.3f}",
         fontsize=9,
     )
-    handles = [
-        plt.Rectangle((0, 0), 1, 1, color=SELECTED_COLOR),
-        plt.Rectangle((0, 0), 1, 1, color=OTHER_COLOR),
-    ]
-    ax.legend(handles, [f"selected in all {n_folds} folds", "otherwise"], fontsize=7, loc="best")
+    shown = set(colors)
+    labels = {
+        ALL_FOLDS: f"selected in all {n_folds} folds",
+        SOME_FOLDS: "in some folds",
+        NO_FOLD: "in no fold",
+    }
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in labels if c in shown]
+    ax.legend(handles, [labels[c] for c in labels if c in shown], fontsize=7, loc="best")
     return fig

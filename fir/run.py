@@ -27,6 +27,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.base import BaseEstimator, clone
 
+from fir.baselines.base import BaseSelector, resolve_task
 from fir.config import (
     CONF_DIR,
     register_configs,
@@ -161,6 +162,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
             # the dataset knows its task; guessing it from y calls an integer-valued
             # regression target (ages, counts) classes
             selector.set_params(task=dataset.task)
+        _check_selector_task(selector, dataset)
         estimator = _instantiate_estimator(
             cfg.estimator if cfg.get("estimator") is not None else cfg.method.get("estimator"),
             dataset.task,
@@ -246,6 +248,14 @@ def _check_selector_params(selector: BaseEstimator) -> None:
         check()
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"method.selector.{exc}") from None
+
+
+def _check_selector_task(selector: BaseEstimator, dataset: Dataset) -> None:
+    """A baseline that cannot handle the dataset's task (mRMR on a regression target) fails
+    here, before the folds are drawn and written, not in the first fold."""
+    if isinstance(selector, BaseSelector):
+        task = selector.get_params().get("task", "auto")
+        resolve_task(selector.method_name, task, dataset.y, selector.supported_tasks)
 
 
 def _copy_yaml_files(src: Path, dst: Path) -> None:

@@ -83,6 +83,7 @@ class BaseSelector(SelectorMixin, BaseEstimator):
     """
 
     method_name = "baseline"
+    supported_tasks: Sequence[str] = TASKS
 
     def _set_order(self, order: Sequence[int], s: int, scores: np.ndarray | None = None) -> None:
         d = self.n_features_in_

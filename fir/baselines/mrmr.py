@@ -112,6 +112,7 @@ class MRMRSelector(BaseSelector):
     """
 
     method_name = "mrmr"
+    supported_tasks = ("auto", "classification")
 
     def __init__(
         self, n_features_to_select: int | None = None, *, task: str = "auto", threshold: float = 1.0
@@ -124,6 +125,6 @@ class MRMRSelector(BaseSelector):
         """Discretise, then order the features greedily by MIQ."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
-        self.task_ = resolve_task(self.method_name, self.task, y, ("auto", "classification"))
+        self.task_ = resolve_task(self.method_name, self.task, y, self.supported_tasks)
         self._set_order(miq_order(discretise(X, self.threshold), np.asarray(y)), s)
         return self

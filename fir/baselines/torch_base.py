@@ -43,8 +43,6 @@ class TorchSelector(BaseSelector):
     validation_fraction, device, random_state``), ``_build_net`` and ``_finish``.
     """
 
-    supported_tasks: Sequence[str] = ("auto", "classification", "regression")
-
     # ---------------------------------------------------------------- hooks
     def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
         raise NotImplementedError

@@ -21,10 +21,9 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from fir.plotting import plain  # noqa: E402
+from fir.plotting import ALL_FOLDS, NO_FOLD, SOME_FOLDS, fold_colors, plain  # noqa: E402
 from fir.report.cells import Cell, format_mean_std, mean_std  # noqa: E402
 
-ALL_FOLDS, SOME_FOLDS, NO_FOLD = "#1f77b4", "#d62728", "#b0b0b0"
 MAX_BARS = 60  # features per panel of the named-feature bar figures (Figures 5, IX)
 TOP_ACROSS_S = 40  # features per panel when comparing values of s (Figure X)
 MAX_COLUMNS = 5
@@ -96,8 +95,7 @@ def set_suptitle(fig: Figure, text: str, fontsize: float = 9) -> None:
 
 def selection_colors(cell: Cell, features: np.ndarray) -> list[str]:
     """Figure 2's colour of each feature: selected in all, some or no folds."""
-    folds = cell.selected[:, features].sum(axis=0)
-    return [ALL_FOLDS if k == cell.n_folds else SOME_FOLDS if k > 0 else NO_FOLD for k in folds]
+    return fold_colors(cell.selected[:, features].sum(axis=0), cell.n_folds)
 
 
 def legend_handles(n_folds_label: str = "every fold") -> list[Patch]:

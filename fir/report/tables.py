@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fir.report.cells import Cell, format_mean_std, mean_std, method_label
+from fir.report.cells import Cell, format_mean_std, format_number, mean_std, method_label
 from fir.report.formats import write_table
 from fir.report.paper import TABLE_V_DATASET, TABLE_V_ROWS, TABLE_V_S
 from fir.report.runs import RunRecord
@@ -50,7 +50,7 @@ def main_results(cells: list[Cell], root: Path) -> tuple[pd.DataFrame, pd.DataFr
             "validation (mean ± std)": format_mean_std(val_mean, val_std),
             "folds (runs)": f"{c.n_folds} ({len(c.runs)})",
             "all relevant selected": "n/a" if found is None else f"{found}/{c.n_folds}",
-            "stability (Jaccard)": f"{c.stability():.3f}",
+            "stability (Jaccard)": format_number(c.stability(), 3),
             "note": _note(c),
         })  # fmt: skip
     return pd.DataFrame(rows), pd.DataFrame(shown)
@@ -77,8 +77,8 @@ def runs_table(records: list[RunRecord], root: Path) -> tuple[pd.DataFrame, pd.D
     display = data[["dataset", "method", "s", "seed", "metric", "n_folds"]].copy()
     display["method"] = _labels(data)
     display["test (mean ± std)"] = _mean_std_column(data["mean"], data["std"])
-    display["fit s / fold"] = data["fit_time_mean_s"].map(lambda v: f"{v:.2f}")
-    display["wall s"] = data["wall_time_s"].map(lambda v: f"{v:.1f}")
+    display["fit s / fold"] = data["fit_time_mean_s"].map(lambda v: format_number(v, 2))
+    display["wall s"] = data["wall_time_s"].map(lambda v: format_number(v, 1))
     display["run"] = data["run_dir"]
     return data, display
 
@@ -102,7 +102,7 @@ def stability_table(records: list[RunRecord], root: Path) -> tuple[pd.DataFrame,
         return data, data
     display = data.drop(columns=["run_dir", "profile"]).copy()
     display["method"] = _labels(data)
-    display["selection_stability"] = data["selection_stability"].map(lambda v: f"{v:.3f}")
+    display["selection_stability"] = data["selection_stability"].map(lambda v: format_number(v, 3))
     return data, display
 
 
@@ -150,7 +150,7 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
             "device": " ".join(sorted({str(r.summary.get("device", "")) for r in c.runs})),
             "fit_time_per_fold_mean_s": fit_mean, "fit_time_per_fold_std_s": fit_std,
             "fit_time_per_run_s": float(np.mean([r.fit_times.sum() for r in c.runs])),
-            "wall_time_per_run_s": float(np.nanmean([r.wall_time_s for r in c.runs])),
+            "wall_time_per_run_s": mean_std([r.wall_time_s for r in c.runs])[0],  # recorded ones
         })  # fmt: skip
     data = pd.DataFrame(rows)
     if data.empty:
@@ -159,8 +159,8 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
     display["fit s / fold (mean ± std)"] = _mean_std_column(
         data["fit_time_per_fold_mean_s"], data["fit_time_per_fold_std_s"], 2
     )
-    display["fit s / run"] = data["fit_time_per_run_s"].map(lambda v: f"{v:.1f}")
-    display["wall s / run"] = data["wall_time_per_run_s"].map(lambda v: f"{v:.1f}")
+    display["fit s / run"] = data["fit_time_per_run_s"].map(lambda v: format_number(v, 1))
+    display["wall s / run"] = data["wall_time_per_run_s"].map(lambda v: format_number(v, 1))
     return data, display
 
 
@@ -226,6 +226,6 @@ def _note(cell: Cell) -> str:
 def _mean_std_column(means: pd.Series, stds: pd.Series, digits: int = 4) -> list[str]:
     """``mean ± std`` per row; the mean alone where the std is missing."""
     return [
-        format_mean_std(m, s, digits) if pd.notna(s) else f"{m:.{digits}f}"
+        format_mean_std(m, s, digits) if pd.notna(s) else format_number(m, digits)
         for m, s in zip(means, stds, strict=True)
     ]

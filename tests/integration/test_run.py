@@ -251,6 +251,8 @@ def test_baselines_take_the_task_from_the_dataset(tmp_path):
     table = ("dataset=table", f"dataset.path={tmp_path / 'age.csv'}", "dataset.target=age", "s=2")
     with pytest.raises(ValueError, match="mrmr: got a regression target"):
         run(tiny_cfg(*table, "method=mrmr"), tmp_path / "mrmr")
+    assert not (tmp_path / "mrmr" / "splits.npz").exists()  # refused before the folds were drawn
+    assert json.loads((tmp_path / "mrmr" / "run.json").read_text())["status"] == "failed"
     summary = run(tiny_cfg(*table, "method=random_forest"), tmp_path / "rf")
     assert summary["metric"] == "mse"
 

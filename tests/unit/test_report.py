@@ -472,3 +472,17 @@ def test_a_report_written_again_into_its_folder_leaves_no_stale_file(tmp_path):
     written = {*report.tables, *report.documents, *(p for f in report.figures for p in f.paths)}
     on_disk = {p for p in out.rglob("*") if p.is_file()} - {out / "notes.txt"}
     assert on_disk - written == {out / ".fir-report-files"}
+
+
+def test_a_value_a_run_did_not_record_reads_n_a_in_the_markdown_tables(tmp_path):
+    xor = {"dataset": "xor", "method": "dualnet", "s": 2, "names": ["X0", "X1", "X2"]}
+    run = make_run(tmp_path / "runs", "xor", scores=[0.6, 0.5], selected=[[0, 1], [0, 1]], **xor)
+    for name in ("run.json", "summary.json"):  # a run written before wall times were recorded
+        info = json.loads((run / name).read_text())
+        del info["wall_time_s"]
+        (run / name).write_text(json.dumps(info))
+    tables = build_report(tmp_path / "runs", tmp_path / "out").out_dir / "tables"
+    runs_md = (tables / "runs.md").read_text()
+    runtime_md = (tables / "runtime.md").read_text()
+    assert "nan" not in runs_md + runtime_md
+    assert "| n/a |" in runs_md and "| n/a |" in runtime_md

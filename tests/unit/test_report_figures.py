@@ -172,3 +172,24 @@ def test_fold_curve_interpolates_a_lone_extra_step_and_needs_half_the_folds():
     drawn_at = np.isfinite(curve.mean)
     assert (curve.n[drawn_at] >= need).all()
     assert curve.x[drawn_at].max() == 95 and curve.n[curve.x == 111] == 1
+
+
+def test_a_runs_importance_png_colours_features_as_the_reports_figure_2():
+    from matplotlib.colors import to_hex
+
+    from fir.plotting import importance_figure
+
+    feats = [
+        {"index": j, "name": name, "selected_folds": k, "importance_mean": 1.0 - j / 10,
+         "importance_std": 0.1}
+        for j, (name, k) in enumerate(zip(NAMES, [2, 2, 1, 1, 0, 0], strict=True))
+    ]  # fmt: skip
+    summary = {"dataset": "xor", "method": "dualnet", "s": 3, "n_folds": 2, "metric": "accuracy",
+               "test": {"mean": 0.9, "std": 0.0}, "features": feats}  # fmt: skip
+    ax = importance_figure(summary).axes[0]
+    bars = [to_hex(p.get_facecolor()) for p in ax.patches]
+    report = [to_hex(c) for c in figures.selection_colors(SCORED, np.arange(6))]  # 2, 2, 1, 1, 0, 0
+    all_some_none = [figures.ALL_FOLDS] * 2 + [figures.SOME_FOLDS] * 2 + [figures.NO_FOLD] * 2
+    assert bars == report == all_some_none
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["selected in all 2 folds", "in some folds", "in no fold"]
