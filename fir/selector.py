@@ -408,24 +408,9 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             )
         # Fitted state is set at the end (``validate_data`` sets n_features_in_ above; fit
         # restores the previous state when anything here raises).
-        target = _TargetEncoding.fit(y, task, self.standardize_target)
-        kind, n_outputs = target.kind, target.n_outputs
         device = resolve_device(self.device)
         rng, gen = make_generators(self.random_state, device)
-
-        X_val, y_val = check_validation("dualnet", X_val, y_val)
-        if X_val is None:
-            stratify = target.encode(y, "y") if task == "classification" else None
-            X, X_val, y, y_val = self._holdout(X, y, stratify, rng)
-            if task == "regression":
-                # the held-out rows judge early stopping: standardise on the rest only
-                target = _TargetEncoding.fit(y, task, self.standardize_target)
-        else:
-            X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
-            if task == "regression":
-                y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
-        y_enc, y_val_enc = target.encode(y, "y"), target.encode(y_val, "y_val")
-
+        target, data = self._training_data(X, y, X_val, y_val, task, rng, device)
         gather = 4 * s <= n_features if isinstance(self.gather, str) else bool(self.gather)
         gather = gather and self.operator == "mlp"
         fused_step = self.fused_step if isinstance(self.fused_step, str) else bool(self.fused_step)
@@ -435,57 +420,11 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 f"gathers at s={s}, d={n_features} ('auto' gathers when 4 s <= d); set "
                 "gather=false or fused_step='auto'."
             )
-        op_config = OperatorConfig(
-            n_features=n_features,
-            n_outputs=n_outputs,
-            hidden=tuple(int(h) for h in self.operator_hidden),
-            activation=self.operator_activation,
-            kind=self.operator,
-            image_shape=None if self.image_shape is None else tuple(self.image_shape),  # type: ignore[arg-type]
-            conv_channels=tuple(self.conv_channels),
-            conv_kernels=tuple(self.conv_kernels),
+        operator, selector = self._build_nets(n_features, target.n_outputs, device, gen)
+        fused = (device.type == "cpu" if fused_step == "auto" else fused_step) and fused_supports(
+            operator, gather, self.precision
         )
-        with torch.random.fork_rng(devices=[]):
-            # torch's layer constructors draw a default init from the global generator; the
-            # weights are redrawn from ``gen`` below and the global state is left as it was.
-            operator = build_operator(op_config).to(device)
-            selector = SelectorMLP(
-                n_features, tuple(self.selector_hidden), self.selector_activation
-            ).to(device)
-        operator.reset_parameters(gen)
-        selector.reset_parameters(gen)
-        cfg = TrainConfig(
-            s=s,
-            batch_size=self.batch_size,
-            mask_batch_size=self.mask_batch_size,
-            phase2_start=self.phase2_start,
-            max_batches=self.max_batches,
-            exploit_fraction=self.exploit_fraction,
-            n_flips=self.n_flips,
-            selector_period=self.selector_period,
-            search_steps=self.search_steps,
-            val_period=self.val_period,
-            patience=self.patience,
-            stop_metric=self.stop_metric,
-            val_masks=self.val_masks,
-            selector_loss=self.selector_loss,
-            selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
-            selector_bias_init=self.selector_bias_init,
-            gather=gather,
-            fused=(device.type == "cpu" if fused_step == "auto" else fused_step)
-            and fused_supports(operator, gather, self.precision),
-            lazy_first_layer=bool(self.lazy_first_layer),
-            precision=self.precision,
-            log_every=1000 if self.verbose else 0,
-        )
-        to = lambda a, dtype: torch.as_tensor(a, dtype=dtype, device=device)  # noqa: E731
-        y_dtype = torch.long if kind == "multiclass" else torch.float32
-        data = (
-            to(X, torch.float32),
-            to(y_enc, y_dtype),
-            to(X_val, torch.float32),
-            to(y_val_enc, y_dtype),
-        )
+        cfg = self._train_config(s, gather, fused)
         operator_opt = FlatOptimizer(
             operator.parameters(),
             self.operator_optimizer,
@@ -497,6 +436,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         selector_opt = FlatOptimizer(
             selector.parameters(), self.selector_optimizer, self.selector_lr
         )
+        kind = target.kind
         history = train_dual_net(
             operator, selector, operator_opt, selector_opt, data, kind, cfg, gen
         )
@@ -544,24 +484,101 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.feature_importances_ = final.importances.cpu().numpy().astype(np.float64)
         self.ranking_ = rank_features(self.support_, self.feature_importances_)
         if self.verbose:
-            log.info(
-                "fit done: %d batches (%s), selected %s, %.1f s",
-                history.n_batches,
-                "early stop" if history.stopped_early else "budget",
-                np.flatnonzero(self.support_).tolist(),
-                history.fit_time_s,
-            )
-            if history.finetune is not None:
-                ft = history.finetune
-                log.info(
-                    "fine-tuned the operator on the selected mask: %d batches, validation "
-                    "loss %.4f -> %.4f (best at batch %d)",
-                    ft.n_batches,
-                    ft.val_loss_start,
-                    ft.val_loss_best,
-                    ft.best_batch,
-                )
+            self._log_fit(history)
         return self
+
+    def _training_data(self, X, y, X_val, y_val, task, rng, device):
+        """(target encoding, (X, y, X_val, y_val) as tensors on ``device``): the validation
+        data given, or ``validation_fraction`` of ``X`` held out (drawn from ``rng``); a
+        regression target is standardised on the training rows only."""
+        target = _TargetEncoding.fit(y, task, self.standardize_target)
+        X_val, y_val = check_validation("dualnet", X_val, y_val)
+        if X_val is None:
+            stratify = target.encode(y, "y") if task == "classification" else None
+            X, X_val, y, y_val = self._holdout(X, y, stratify, rng)
+            if task == "regression":
+                # the held-out rows judge early stopping: standardise on the rest only
+                target = _TargetEncoding.fit(y, task, self.standardize_target)
+        else:
+            X_val = validate_data(self, X_val, reset=False, dtype=np.float32)
+            if task == "regression":
+                y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
+        y_dtype = torch.long if target.kind == "multiclass" else torch.float32
+        tensors = (
+            (X, torch.float32),
+            (target.encode(y, "y"), y_dtype),
+            (X_val, torch.float32),
+            (target.encode(y_val, "y_val"), y_dtype),
+        )
+        data = tuple(torch.as_tensor(a, dtype=dtype, device=device) for a, dtype in tensors)
+        return target, data
+
+    def _build_nets(self, n_features: int, n_outputs: int, device, gen):
+        """(operator, selector) on ``device``, their weights drawn from ``gen``."""
+        op_config = OperatorConfig(
+            n_features=n_features,
+            n_outputs=n_outputs,
+            hidden=tuple(int(h) for h in self.operator_hidden),
+            activation=self.operator_activation,
+            kind=self.operator,
+            image_shape=None if self.image_shape is None else tuple(self.image_shape),  # type: ignore[arg-type]
+            conv_channels=tuple(self.conv_channels),
+            conv_kernels=tuple(self.conv_kernels),
+        )
+        with torch.random.fork_rng(devices=[]):
+            # torch's layer constructors draw a default init from the global generator; the
+            # weights are redrawn from ``gen`` below and the global state is left as it was.
+            operator = build_operator(op_config).to(device)
+            selector = SelectorMLP(
+                n_features, tuple(self.selector_hidden), self.selector_activation
+            ).to(device)
+        operator.reset_parameters(gen)
+        selector.reset_parameters(gen)
+        return operator, selector
+
+    def _train_config(self, s: int, gather: bool, fused: bool) -> TrainConfig:
+        return TrainConfig(
+            s=s,
+            batch_size=self.batch_size,
+            mask_batch_size=self.mask_batch_size,
+            phase2_start=self.phase2_start,
+            max_batches=self.max_batches,
+            exploit_fraction=self.exploit_fraction,
+            n_flips=self.n_flips,
+            selector_period=self.selector_period,
+            search_steps=self.search_steps,
+            val_period=self.val_period,
+            patience=self.patience,
+            stop_metric=self.stop_metric,
+            val_masks=self.val_masks,
+            selector_loss=self.selector_loss,
+            selector_weights=tuple(float(w) for w in self.selector_weights),  # type: ignore[arg-type]
+            selector_bias_init=self.selector_bias_init,
+            gather=gather,
+            fused=fused,
+            lazy_first_layer=bool(self.lazy_first_layer),
+            precision=self.precision,
+            log_every=1000 if self.verbose else 0,
+        )
+
+    def _log_fit(self, history: History) -> None:
+        log.info(
+            "fit done: %d batches (%s), selected %s, %.1f s",
+            history.n_batches,
+            "early stop" if history.stopped_early else "budget",
+            np.flatnonzero(self.support_).tolist(),
+            history.fit_time_s,
+        )
+        if history.finetune is not None:
+            ft = history.finetune
+            log.info(
+                "fine-tuned the operator on the selected mask: %d batches, validation "
+                "loss %.4f -> %.4f (best at batch %d)",
+                ft.n_batches,
+                ft.val_loss_start,
+                ft.val_loss_best,
+                ft.best_batch,
+            )
 
     def _get_support_mask(self) -> np.ndarray:
         check_is_fitted(self)
