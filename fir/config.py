@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
-from hydra.utils import get_class
+from hydra.utils import get_object
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from fir.data.base import Dataset
@@ -173,21 +173,31 @@ def validate_dataset(dataset: Dataset, s: int) -> None:
 
 
 def with_selector_defaults(config: dict[str, Any]) -> dict[str, Any]:
-    """A resolved run config whose ``method.selector`` names every constructor argument: those
-    it leaves out get the constructor's default (tuples as lists, as a resolved config holds
-    them). Runs recorded before an argument existed then compare equal to runs that leave it at
-    its default (resume, and the report's config differences)."""
+    """A resolved run config whose ``method.selector`` and ``dataset`` name every argument of
+    their ``_target_``: those they leave out get the callable's default (tuples as lists, as a
+    resolved config holds them). Runs recorded before an argument existed, or before a config
+    file spelled out a default, then compare equal to runs that leave it at its default
+    (resume, and the report's config differences)."""
+    config = dict(config)
+    if isinstance(config.get("dataset"), dict):
+        config["dataset"] = _with_target_defaults(config["dataset"])
     method = config.get("method")
-    selector = method.get("selector") if isinstance(method, dict) else None
-    if not isinstance(selector, dict) or "_target_" not in selector:
-        return config
+    if isinstance(method, dict) and isinstance(method.get("selector"), dict):
+        config["method"] = {**method, "selector": _with_target_defaults(method["selector"])}
+    return config
+
+
+def _with_target_defaults(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with the defaults of its ``_target_``'s arguments that it leaves out."""
+    if "_target_" not in node:
+        return node
     try:
-        params = inspect.signature(get_class(str(selector["_target_"]))).parameters
+        params = inspect.signature(get_object(str(node["_target_"]))).parameters
     except Exception:  # a target that no longer imports: compare the config as recorded
-        return config
+        return node
     defaults = {
         name: list(p.default) if isinstance(p.default, tuple) else p.default
         for name, p in params.items()
-        if p.default is not inspect.Parameter.empty and name not in selector
+        if p.default is not inspect.Parameter.empty and name not in node
     }
-    return {**config, "method": {**method, "selector": {**defaults, **selector}}}
+    return {**defaults, **node}

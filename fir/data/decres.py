@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from fir.data.base import Dataset
-from fir.data.download import FetchedFile, RemoteFile, data_path, fetch, provenance
+from fir.data.download import FetchedFile, RemoteFile, data_path, fetch, provenance, reading
 
 HOME = "https://github.com/yifeng-li/DECRES (folder data/)"
 BASE_URL = (
@@ -54,35 +54,59 @@ FEATURES = RemoteFile(
 )
 
 DFS_HOME = "https://github.com/yifeng-li/deep_learning (commit 36b4d62, GM12878 3-class data)"
+DFS_URL = (
+    "https://raw.githubusercontent.com/yifeng-li/deep_learning/"
+    "36b4d62ff2bdabd4a31bfca48af4a2f87b45374d/data"
+)
 DFS_FOLDER = f"{FOLDER}/legacy_3class_93feat"
 DFS_HOW = (
-    "Take data/GM12878_200bp_*_3Cl_l2normalized_*Set.txt of https://github.com/yifeng-li/"
-    "deep_learning (commit 36b4d62ff2bdabd4a31bfca48af4a2f87b45374d) and compress each with "
-    "'gzip -9 -n'."
+    "It is data/{name} of https://github.com/yifeng-li/deep_learning (commit "
+    "36b4d62ff2bdabd4a31bfca48af4a2f87b45374d); a copy compressed with 'gzip -9 -n' may be "
+    "placed as {name}.gz instead."
 )
 DFS_MERGE = {
     "EnhancerActive": "enhancer",
     "PromoterActive": "promoter",
     "EnhancerInactive+PromoterInactive+Exon+Unknown": "background",
 }
+# sha256 of each part's Data and Classes files: (as published, .txt), (gzip -9 -n copy, .txt.gz)
 DFS_PARTS = {
-    "TrainSet": (
-        "50ae9f569bfe4c37e28ba2944662cd0f46d4b1bbef8699f8eec4156472267971",
-        "31c9ad630d502b54d5bcf95de2c0df7991cf658dcc987532708a1cf55be0c34e",
-    ),
-    "ValidSet": (
-        "c6f17ad6690a4cb5e616c369f18fc465b9bfb1611b902e37be9b2a9629c2f64d",
-        "122d0367d63efc838d5cde78d0198f44bf7e89987692941e7c90982cb0197a42",
-    ),
-    "TestSet": (
-        "10b104710f6ae9ea83bfa7645040082ee7e186a523d01e738366a7b9bea22ec1",
-        "498ff6a37450f076dc0751815dc77aaa621ced9bd49f2efe54ee3db4c6914a50",
-    ),
+    "TrainSet": {
+        "Data": (
+            "51c93425b2dff75c2d789a9a1da7ab11b2510f6cfe3075983292b0979ae5b270",
+            "50ae9f569bfe4c37e28ba2944662cd0f46d4b1bbef8699f8eec4156472267971",
+        ),
+        "Classes": (
+            "ecb2aaac647e9d6394a552bf992b374fbe2852437acdaa6496ce1e51a0c03aff",
+            "31c9ad630d502b54d5bcf95de2c0df7991cf658dcc987532708a1cf55be0c34e",
+        ),
+    },
+    "ValidSet": {
+        "Data": (
+            "d2171c5eae6c15e64b61259b1270ebafa3def361dd320cf6d5a793b22df45cd8",
+            "c6f17ad6690a4cb5e616c369f18fc465b9bfb1611b902e37be9b2a9629c2f64d",
+        ),
+        "Classes": (
+            "d527f1774afa921f87cb4be0ee6e13270d7284ce17472d9fd780ecfe850d63e0",
+            "122d0367d63efc838d5cde78d0198f44bf7e89987692941e7c90982cb0197a42",
+        ),
+    },
+    "TestSet": {
+        "Data": (
+            "9c3a87e68cc8f01b784d4ae766e4faea2f33595d83027f73a92312f583d4a47c",
+            "10b104710f6ae9ea83bfa7645040082ee7e186a523d01e738366a7b9bea22ec1",
+        ),
+        "Classes": (
+            "0887f47288a41e1e30954f90e8a879490250a10684b63b8a8e732781002bce7d",
+            "498ff6a37450f076dc0751815dc77aaa621ced9bd49f2efe54ee3db4c6914a50",
+        ),
+    },
 }
 DFS_FEATURES = RemoteFile(
     "GM12878_Features_Unique.txt",
     ("56bc712eb81845ccf695de4f4baeea76b8d2fcb0d79b1235d18d8019feef9edb",),
-    how_to_get=DFS_HOW,
+    how_to_get="It is data/GM12878_Features_Unique.txt of https://github.com/yifeng-li/"
+    "deep_learning (commit 36b4d62ff2bdabd4a31bfca48af4a2f87b45374d).",
 )
 
 
@@ -163,6 +187,7 @@ def balanced_rows(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def load_enhancer_promoter_dfs(
     data_dir: str | Path,
     standardize: bool = False,
+    base_url: str | None = None,
     verify: bool = True,
 ) -> Dataset:
     """The DFS article's release: 6,468 rows (2,156 a class), 93 features, 3 classes.
@@ -174,21 +199,26 @@ def load_enhancer_promoter_dfs(
     Parameters
     ----------
     data_dir : the data directory; reads ``<data_dir>/enhancer-promoter/legacy_3class_93feat/``
+        (each Data and Classes file as published, ``.txt``, or gzipped, ``.txt.gz``)
     standardize : fit a scaler on each fold's training part
+    base_url : where missing files are downloaded from (default: the author's repository on
+        GitHub, at the commit the DFS article used)
     verify : refuse files whose sha256 is not the known-good one
     """
     folder = data_path(data_dir) / DFS_FOLDER
-    fetched: list[FetchedFile] = [fetch(DFS_FEATURES, folder, None, verify)]
+    url = base_url or DFS_URL
+    fetched: list[FetchedFile] = [fetch(DFS_FEATURES, folder, url, verify)]
     names = _lines(fetched[0].path)
     blocks, labels = [], []
-    for part, (data_hash, class_hash) in DFS_PARTS.items():
-        stem = f"GM12878_200bp_{{}}_3Cl_l2normalized_{part}.txt.gz"
-        data = fetch(RemoteFile(stem.format("Data"), (data_hash,), DFS_HOW), folder, None, verify)
-        cls = fetch(
-            RemoteFile(stem.format("Classes"), (class_hash,), DFS_HOW), folder, None, verify
-        )
+    for part, hashes in DFS_PARTS.items():
+        data, cls = (_fetch_dfs(f"GM12878_200bp_{kind}_3Cl_l2normalized_{part}.txt",
+                                hashes[kind], folder, url, verify)
+                     for kind in ("Data", "Classes"))  # fmt: skip
         fetched += [data, cls]
-        blocks.append(pd.read_csv(data.path, sep=r"\s+", header=None, dtype=np.float64).to_numpy())
+        with reading(data, "a whitespace-separated numeric matrix without a header"):
+            blocks.append(
+                pd.read_csv(data.path, sep=r"\s+", header=None, dtype=np.float64).to_numpy()
+            )
         labels += _lines(cls.path)
     X = np.vstack(blocks)
     unknown = sorted(set(labels) - set(DFS_MERGE))
@@ -206,6 +236,18 @@ def load_enhancer_promoter_dfs(
         standardize=standardize,
         provenance=provenance(DFS_HOME, fetched, classes=list(CLASSES), merge=DFS_MERGE),
     )
+
+
+def _fetch_dfs(
+    name: str, hashes: tuple[str, str], folder: Path, url: str, verify: bool
+) -> FetchedFile:
+    """A DFS-release file: its gzipped copy when one is in ``folder`` (the shared data's
+    layout), else the file as published, downloaded from ``url`` when missing."""
+    txt, gz = hashes
+    how = DFS_HOW.format(name=name)
+    if (folder / f"{name}.gz").is_file():
+        return fetch(RemoteFile(f"{name}.gz", (gz,), how), folder, None, verify)
+    return fetch(RemoteFile(name, (txt,), how), folder, url, verify)
 
 
 def _lines(path: Path) -> list[str]:

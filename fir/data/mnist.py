@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from fir.data.base import Dataset
-from fir.data.download import RemoteFile, data_path, fetch, provenance
+from fir.data.download import RemoteFile, data_path, fetch, provenance, reading
 
 HOME = "http://yann.lecun.com/exdb/mnist/"
 FOLDER = "mnist"
@@ -74,12 +74,16 @@ def load_mnist_pair(
     folder = data_path(data_dir) / FOLDER
     if file_format == "npz":
         fetched = [fetch(NPZ, folder, NPZ_URL if base_url is None else base_url, verify)]
-        with np.load(fetched[0].path) as npz:
-            arrays = {key: npz[key] for key in IDX}
+        with reading(fetched[0], f"keras' mnist.npz (arrays {', '.join(IDX)})"):
+            with np.load(fetched[0].path) as npz:
+                arrays = {key: npz[key] for key in IDX}
     elif file_format == "idx":
         url = IDX_URL if base_url is None else base_url
         fetched = [fetch(remote, folder, url, verify) for remote in IDX.values()]
-        arrays = {key: read_idx(f.path) for key, f in zip(IDX, fetched, strict=True)}
+        arrays = {}
+        for key, file in zip(IDX, fetched, strict=True):
+            with reading(file, "an idx file of unsigned bytes (gzipped)"):
+                arrays[key] = read_idx(file.path)
     else:
         raise ValueError(f"dataset.file_format={file_format!r} must be one of {FORMATS}.")
     keep_train = np.isin(arrays["y_train"], digits)

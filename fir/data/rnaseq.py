@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fir.data.base import Dataset
-from fir.data.download import RemoteFile, data_path, fetch, provenance
+from fir.data.download import RemoteFile, data_path, fetch, provenance, reading
 
 HOME = "https://archive.ics.uci.edu/ml/datasets/gene+expression+cancer+RNA-Seq"
 BASE_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00401"
@@ -44,7 +44,8 @@ def load_rnaseq(
     verify : refuse an archive whose sha256 is not the known-good one
     """
     fetched = fetch(ARCHIVE, data_path(data_dir) / "rna-seq", base_url or BASE_URL, verify)
-    data, labels = _read_archive(fetched.path)
+    with reading(fetched, "the UCI archive (a tar.gz of data.csv and labels.csv)"):
+        data, labels = _read_archive(fetched.path)
     missing = data.index.difference(labels.index)
     if "Class" not in labels.columns or len(missing):
         raise ValueError(

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 from scipy.io import loadmat
+from scipy.io.matlab import MatReadError
 
 from fir.data.base import Dataset
-from fir.data.download import FetchedFile, RemoteFile, data_path, fetch, provenance
+from fir.data.download import FetchedFile, RemoteFile, data_path, fetch, provenance, reading
 
 HOME = "https://jundongl.github.io/scikit-feature/datasets.html"
 BASE_URL = (
@@ -32,7 +33,8 @@ def _read_mat(
 ) -> tuple[np.ndarray, np.ndarray, FetchedFile]:
     """X, y (1-based labels) and the fetched file of a scikit-feature ``.mat``."""
     fetched = fetch(remote, folder, base_url, verify)
-    mat = loadmat(fetched.path)
+    with reading(fetched, "a MATLAB .mat file", errors=(MatReadError,)):
+        mat = loadmat(fetched.path)
     for key in ("X", "Y"):
         if key not in mat:
             raise ValueError(f"{fetched.path} has no variable {key!r} (found {sorted(mat)}).")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from fir.data.base import Dataset
-from fir.data.download import RemoteFile, data_path, fetch, provenance
+from fir.data.download import RemoteFile, data_path, fetch, provenance, reading
 
 UCI_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases"
 
@@ -25,8 +25,27 @@ GLASS_FEATURES = ["Id", "RI", "Na", "Mg", "Al", "Si", "K", "Ca", "Ba", "Fe"]
 
 VOWEL_HOME = "https://www.openml.org/d/307 (UCI Connectionist Bench, Vowel Recognition)"
 VOWEL_URL = f"{UCI_URL}/undocumented/connectionist-bench/vowel"
+
+
+def read_vowel(path: Path) -> np.ndarray:
+    """``vowel-context.data`` as a (990, 14) array: train/test, speaker, sex, 10 features,
+    class. The pinned copy separates values by ", "; the UCI archive's file is
+    whitespace-separated: both are read (commas count as whitespace)."""
+    table = np.loadtxt(path.read_text().replace(",", " ").splitlines(), ndmin=2)
+    if table.shape[1] != 14:
+        raise ValueError(
+            f"expected 14 columns (train/test, speaker, sex, 10 features, class); got shape "
+            f"{table.shape}"
+        )
+    return table
+
+
 VOWEL = RemoteFile(
-    "vowel-context.data", ("2e95c7be6c5800583b16d15ad36fd21f9681030b69bf96aa6aeab6f4f2f0726d",)
+    "vowel-context.data",
+    ("2e95c7be6c5800583b16d15ad36fd21f9681030b69bf96aa6aeab6f4f2f0726d",),
+    # the same 990 x 14 values in any layout (the archive's whitespace-separated file included)
+    values_sha256=("f34eb13d41928a0fc35f3608ce624858fa4d65fa43621363e9d78063a93751e2",),
+    read=read_vowel,
 )
 VOWEL_CLASSES = ["hid", "hId", "hEd", "hAd", "hYd", "had", "hOd", "hod", "hUd", "hud", "hed"]
 
@@ -51,12 +70,10 @@ def load_glass(
     verify : refuse a file whose sha256 is not the known-good one
     """
     fetched = fetch(GLASS, data_path(data_dir) / "glass", base_url or GLASS_URL, verify)
-    table = np.loadtxt(fetched.path, delimiter=",")  # (214, 11): Id, 9 chemistry, type
-    if table.ndim != 2 or table.shape[1] != len(GLASS_FEATURES) + 1:
-        raise ValueError(
-            f"{fetched.path}: expected {len(GLASS_FEATURES) + 1} comma-separated columns "
-            f"(Id, 9 measurements, type); got shape {table.shape}."
-        )
+    with reading(fetched, "11 comma-separated columns (Id, 9 measurements, type)"):
+        table = np.loadtxt(fetched.path, delimiter=",", ndmin=2)  # (214, 11)
+        if table.shape[1] != len(GLASS_FEATURES) + 1:
+            raise ValueError(f"got shape {table.shape}")
     first = 0 if keep_id else 1
     return Dataset(
         name="glass" if keep_id else "glass_no_id",
@@ -89,15 +106,8 @@ def load_vowel(
     verify : refuse a file whose sha256 is not the known-good one
     """
     fetched = fetch(VOWEL, data_path(data_dir) / "vowel", base_url or VOWEL_URL, verify)
-    # The pinned copy separates values by ", "; readers of the UCI archive's file parse it as
-    # whitespace-separated: both are read (commas count as whitespace).
-    lines = fetched.path.read_text().replace(",", " ").splitlines()
-    table = np.loadtxt(lines, ndmin=2)  # (990, 14)
-    if table.shape[1] != 14:
-        raise ValueError(
-            f"{fetched.path}: expected 14 columns (train/test, speaker, sex, 10 features, "
-            f"class); got shape {table.shape}."
-        )
+    with reading(fetched, "vowel-context data"):
+        table = read_vowel(fetched.path)  # (990, 14)
     return Dataset(
         name="vowel",
         X=table[:, 3:13],

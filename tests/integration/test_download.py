@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import io
 import os
 import shutil
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fir.data.decres import load_enhancer_promoter
+from fir.data.decres import load_enhancer_promoter, load_enhancer_promoter_dfs
 from fir.data.download import sha256
 from fir.data.mnist import NPZ, load_mnist_pair
 from fir.data.rnaseq import ARCHIVE, load_rnaseq
@@ -146,3 +147,22 @@ def test_file_without_a_published_hash_is_downloaded_and_recorded(
     data, labels, names = ds.provenance["files"]
     assert data["sha256"] == sha256(decres / "GM12878_200bp_Data.txt") and not data["verified"]
     assert labels["verified"] and names["verified"]
+
+
+def test_the_dfs_release_downloads_as_published(base_url, server_root, shared_data_dir, tmp_path):
+    """The author's repository serves the DFS files uncompressed (the shared copy gzipped
+    them byte for byte): each downloads, matches its pinned hash and loads as the copy does."""
+    shared = shared_data_dir / "enhancer-promoter" / "legacy_3class_93feat"
+    served = server_root / "dfs"
+    served.mkdir()
+    for path in shared.iterdir():
+        if path.suffix == ".gz":
+            (served / path.stem).write_bytes(gzip.decompress(path.read_bytes()))
+        else:
+            shutil.copy(path, served / path.name)
+    ds = load_enhancer_promoter_dfs(tmp_path, base_url=f"{base_url}/dfs")
+    assert ds.X.shape == (6468, 93) and all(f["verified"] for f in ds.provenance["files"])
+    folder = tmp_path / "enhancer-promoter" / "legacy_3class_93feat"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in served.iterdir())
+    copy = load_enhancer_promoter_dfs(shared_data_dir)
+    assert np.array_equal(ds.X, copy.X) and np.array_equal(ds.y, copy.y)

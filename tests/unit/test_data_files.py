@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from fir.data.decres import CLASSES, load_enhancer_promoter
-from fir.data.download import RemoteFile, fetch, sha256
+from fir.data.download import RemoteFile, data_path, fetch, sha256, values_sha256
 from fir.data.rnaseq import ARCHIVE, load_rnaseq
+from fir.data.uci import VOWEL, load_glass, load_vowel, read_vowel
 
 DECRES_COUNTS = {"A-E": 5, "A-P": 7, "A-X": 6, "I-E": 6, "I-P": 6, "I-X": 6, "UK": 6}
 
@@ -151,3 +152,48 @@ def test_fetch_names_the_path_of_a_file_it_cannot_download(tmp_path):
     remote = RemoteFile("missing.txt", (), how_to_get="Ask its authors.")
     with pytest.raises(FileNotFoundError, match=r"missing\.txt.*Ask its authors.*FIR_DATA_DIR"):
         fetch(remote, tmp_path, None)
+
+
+def test_a_data_directory_that_cannot_be_written_is_a_clear_error(tmp_path):
+    """A read-only data directory (a shared copy) or a file in its place: the error names the
+    directory and the fix, not the OS's bare errno."""
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("")
+    remote = RemoteFile("glass.data", ("0" * 64,))
+    with pytest.raises(FileNotFoundError, match=r"cannot be downloaded into .*data/glass.*FIR_"):
+        fetch(remote, not_a_dir / "glass", "http://127.0.0.1:9/glass")
+
+
+def test_the_data_directory_is_absolute_and_never_empty(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert data_path("data") == tmp_path / "data"
+    assert data_path("~/x") == Path.home() / "x"
+    with pytest.raises(ValueError, match=r"paths\.data_dir is empty.*FIR_DATA_DIR"):
+        data_path("")
+
+
+def test_a_file_that_cannot_be_parsed_is_named_with_the_fix(tmp_path, shared_data_dir):
+    """With dataset.verify=false (or no published hash) a truncated file gets past the hash
+    check; parsing it must still name the file and say how to replace it."""
+    folder = tmp_path / "glass"
+    folder.mkdir()
+    lines = (shared_data_dir / "glass" / "glass.data").read_text().splitlines()
+    (folder / "glass.data").write_text("\n".join(lines[:-1] + [lines[-1][:20]]) + "\n")
+    with pytest.raises(ValueError, match=r"glass\.data could not be read as 11 comma.*"
+                       r"not checked.*delete it and run again"):  # fmt: skip
+        load_glass(tmp_path, verify=False)
+
+
+def test_vowel_in_the_uci_layout_is_known_good_by_its_values(tmp_path, shared_data_dir):
+    """The UCI archive's vowel-context.data is whitespace-separated; the pinned copy is not.
+    The same values in either layout pass; one changed value does not."""
+    text = (shared_data_dir / "vowel" / "vowel-context.data").read_text()
+    folder = tmp_path / "vowel"
+    folder.mkdir()
+    (folder / "vowel-context.data").write_text(text.replace(", ", "  "))
+    ds = load_vowel(tmp_path)
+    assert ds.X.shape == (990, 10) and ds.provenance["files"][0]["verified"]
+    assert values_sha256(read_vowel(folder / "vowel-context.data")) == VOWEL.values_sha256[0]
+    (folder / "vowel-context.data").write_text(text.replace("-3.639", "-3.640", 1))
+    with pytest.raises(ValueError, match=r"not a known-good value.*or values with sha256"):
+        load_vowel(tmp_path)
