@@ -49,6 +49,16 @@ def resolve_task(method: str, task: str, y: np.ndarray, supported: Sequence[str]
     return task
 
 
+def target_scale(y: np.ndarray) -> tuple[float, float]:
+    """(mean, std) that standardise a regression target (std 1 for a constant target). The
+    baselines fit their nets, SVRs and LassoNet paths on ``(y - mean) / std``, as the dual-net
+    does (``standardize_target``): a target in the thousands would otherwise swamp their
+    fixed learning rates, penalties and SVR margins."""
+    y = np.asarray(y, dtype=np.float64)
+    std = float(y.std())
+    return float(y.mean()), std if std > 0 else 1.0
+
+
 def ranking_from_order(order: Sequence[int], n_features: int) -> np.ndarray:
     """Ranks (1 = most important) from ``order``: most important first, all features once."""
     order = np.asarray(order, dtype=np.int64)

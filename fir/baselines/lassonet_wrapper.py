@@ -16,7 +16,7 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import validate_data
 
-from fir.baselines.base import BaseSelector, check_s, resolve_task
+from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
 from fir.checks import check_validation
 from fir.repro import make_generators, resolve_device
 
@@ -110,6 +110,10 @@ class LassoNetSelector(BaseSelector):
         if X_val is not None:
             X_val = validate_data(self, X_val, reset=False, dtype=np.float64)
             y_val = np.asarray(y_val, dtype=np.float64 if self.task_ == "regression" else None)
+        if self.task_ == "regression":  # its lambda path and M are in the target's units
+            mean, std = target_scale(y)
+            y = (y - mean) / std
+            y_val = None if y_val is None else (y_val - mean) / std
         seed = int(rng.integers(2**31 - 1))
         self.model_ = cls(
             hidden_dims=tuple(int(h) for h in self.hidden),

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sklearn.base import BaseEstimator
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
 TASKS = ("classification", "regression")
@@ -29,7 +31,7 @@ def make_svm(task: str, C: float = 1.0, gamma: str | float = "scale") -> BaseEst
     _check_task("make_svm", task)
     if task == "classification":
         return SVC(kernel="rbf", C=C, gamma=gamma)
-    return SVR(kernel="rbf", C=C, gamma=gamma)
+    return standardized_target(SVR(kernel="rbf", C=C, gamma=gamma))
 
 
 def make_mlp(
@@ -47,7 +49,7 @@ def make_mlp(
     the paper's downstream model for LASSO, forward selection, LIME and SAN."""
     _check_task("make_mlp", task)
     cls = MLPClassifier if task == "classification" else MLPRegressor
-    return cls(
+    model = cls(
         hidden_layer_sizes=tuple(hidden),
         activation=activation,
         solver="adam",
@@ -57,3 +59,11 @@ def make_mlp(
         n_iter_no_change=n_iter_no_change,
         random_state=random_state,
     )
+    return model if task == "classification" else standardized_target(model)
+
+
+def standardized_target(regressor: BaseEstimator) -> BaseEstimator:
+    """``regressor`` fitted on the standardised target, its predictions in the target's units:
+    an SVR's margin and C, and a sigmoid MLP's fixed learning rate, assume a target of unit
+    scale (the dual-net standardises its target too)."""
+    return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())

@@ -18,6 +18,7 @@ from fir.baselines.base import (
     check_s,
     order_from_scores,
     resolve_task,
+    target_scale,
 )
 from fir.checks import check_validation
 
@@ -208,11 +209,12 @@ class RFESelector(BaseSelector):
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
-        svm = (
-            SVC(kernel="linear", C=self.C)
-            if self.task_ == "classification"
-            else SVR(kernel="linear", C=self.C)
-        )
+        if self.task_ == "classification":
+            svm = SVC(kernel="linear", C=self.C)
+        else:
+            svm = SVR(kernel="linear", C=self.C)
+            mean, std = target_scale(y)
+            y = (y - mean) / std  # C and the SVR's margin of 0.1 are in the target's units
         rfe = RFE(svm, n_features_to_select=s, step=self.step).fit(X, y)
         self.rfe_ = rfe
         weight = np.square(np.atleast_2d(rfe.estimator_.coef_)).sum(0)  # (s,)

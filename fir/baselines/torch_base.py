@@ -20,7 +20,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from fir.baselines.base import BaseSelector, check_s, resolve_task
+from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
 from fir.checks import check_validation
 from fir.nets import _dense_stack, _reset_stack
 from fir.repro import make_generators, resolve_device
@@ -103,7 +103,9 @@ class TorchSelector(BaseSelector):
 
     def _encode(self, y: np.ndarray, fit: bool) -> np.ndarray:
         if self.task_ == "regression":
-            return np.asarray(y, dtype=np.float64)
+            if fit:
+                self.target_mean_, self.target_std_ = target_scale(y)
+            return (np.asarray(y, dtype=np.float64) - self.target_mean_) / self.target_std_
         if fit:
             self._encoder = LabelEncoder().fit(y)
             self.classes_ = self._encoder.classes_
@@ -161,7 +163,7 @@ class TorchSelector(BaseSelector):
         out = self._output(X).cpu().numpy()
         if self.task_ == "classification":
             return self.classes_[out.argmax(1)]
-        return out[:, 0].astype(np.float64)
+        return out[:, 0].astype(np.float64) * self.target_std_ + self.target_mean_
 
 
 def release_generators(net: nn.Module) -> None:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.svm import SVC, SVR
 
 from fir.baselines.base import order_from_scores, ranking_from_order
@@ -20,6 +21,7 @@ from fir.baselines.mrmr import (
     mutual_information,
 )
 from fir.baselines.sklearn_based import LassoSelector, RandomForestSelector, RFESelector
+from fir.baselines.stg import STGSelector
 from fir.baselines.wrappers import ForwardSelector
 
 CONVERGENCE = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -179,9 +181,9 @@ def test_ties_are_broken_at_random_not_by_index():
 
 def test_models_follow_task():
     assert isinstance(make_svm("classification"), SVC)
-    assert isinstance(make_svm("regression"), SVR)
+    assert isinstance(make_svm("regression").regressor, SVR)
     assert make_svm("classification").gamma == "scale"
-    assert make_mlp("regression", hidden=(5,)).hidden_layer_sizes == (5,)
+    assert make_mlp("regression", hidden=(5,)).regressor.hidden_layer_sizes == (5,)
     with pytest.raises(ValueError, match="make_svm: task='auto'.*task: \\?\\?\\?"):
         make_svm("auto")
 
@@ -230,3 +232,28 @@ def test_forward_selection_breaks_ties_at_random():
         for r in range(8)
     }
     assert len(firsts) > 1
+
+
+def test_regression_baselines_do_not_depend_on_the_target_s_units():
+    """A target in the thousands (a price, a count) must not swamp the baselines' fixed
+    learning rates, SVR margins and LassoNet paths: they fit on the standardised target and
+    predict in its units, so y * 1000 + 5000 gives the same selections and 1000x predictions."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 8))
+    y = 2 * X[:, 0] + np.sin(2 * X[:, 1]) + X[:, 2] ** 2 + 0.1 * rng.normal(size=200)
+    big = y * 1000 + 5000
+    kw = {"n_features_to_select": 3, "task": "regression"}
+    for make in (
+        lambda: RFESelector(**kw),
+        lambda: DFSSelector(**kw, epochs=20, random_state=0),
+        lambda: STGSelector(**kw, epochs=20, random_state=0),
+    ):
+        small_fit, big_fit = make().fit(X, y), make().fit(X, big)
+        assert np.array_equal(small_fit.get_support(), big_fit.get_support()), make()
+    dfs_small, dfs_big = (DFSSelector(**kw, epochs=20, random_state=0).fit(X, t) for t in (y, big))
+    np.testing.assert_allclose(dfs_big.predict(X[:5]), dfs_small.predict(X[:5]) * 1000 + 5000,
+                               rtol=1e-4)  # fmt: skip
+    for model in (make_svm("regression"), make_mlp("regression", random_state=0)):
+        r2_small = clone(model).fit(X[:150], y[:150]).score(X[150:], y[150:])
+        r2_big = clone(model).fit(X[:150], big[:150]).score(X[150:], big[150:])
+        assert r2_big == pytest.approx(r2_small, abs=1e-6) and r2_small > 0.5
