@@ -103,6 +103,18 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     out_dir.mkdir(parents=True, exist_ok=True)
     folds_dir = out_dir / FOLDS_DIR
     previous = _previous_run(out_dir) if cfg.resume else None
+    if (
+        previous is not None
+        and previous.get("status") != "completed"
+        and not any(folds_dir.glob("fold_*.json"))
+    ):
+        # a run that failed or stopped before its first fold ended: nothing to resume, so a
+        # fixed config may start afresh there
+        log.info("%s holds a %s run with no completed fold: starting afresh", out_dir,
+                 previous.get("status"))  # fmt: skip
+        previous = None
+        clear_folds(folds_dir)
+        clear_results(out_dir)
     preloaded: Dataset | None = None  # the data, when a resume had to read it to compare
     if previous is not None:
         try:
@@ -121,6 +133,12 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
             log.info("%s already holds this run, completed; nothing to do", out_dir)
             return json.loads((out_dir / SUMMARY_JSON).read_text())
     elif not cfg.resume:
+        if (out_dir / RUN_JSON).is_file():
+            log.warning(
+                "%s holds an earlier run: its results are replaced (resume=true continues a "
+                "run of the same config instead)",
+                out_dir,
+            )
         clear_folds(folds_dir)
         clear_results(out_dir)
     if previous is None and hydra_dir is not None and hydra_dir.is_dir():

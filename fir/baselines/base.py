@@ -11,6 +11,8 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from fir.baselines.params import check_baseline_params
+
 TASKS = ("auto", "classification", "regression")
 
 
@@ -20,6 +22,11 @@ def check_s(method: str, s: int | None, n_features: int) -> int:
         raise TypeError(
             f"{method}: n_features_to_select must be an int (the paper's s); got {s!r}. "
             f"Example: n_features_to_select=5 (fir-run s=5)."
+        )
+    if n_features < 2:
+        raise ValueError(
+            f"{method}: the data have {n_features} feature; selecting s of d features needs "
+            "d >= 2 (s features selected, at least one left out)."
         )
     if not 1 <= s < n_features:
         raise ValueError(
@@ -39,6 +46,11 @@ def resolve_task(method: str, task: str, y: np.ndarray, supported: Sequence[str]
         raise ValueError(f"{method}: task={task!r} is not one of {TASKS}.")
     if task == "auto":
         task = "regression" if type_of_target(y) == "continuous" else "classification"
+    if task == "classification" and len(np.unique(y)) < 2:
+        raise ValueError(
+            f"{method}: y holds a single class ({np.unique(y).tolist()}); feature selection "
+            "for classification needs at least 2 classes."
+        )
     if task not in supported:
         raise ValueError(
             f"{method}: got a {task} target, but {method} supports only "
@@ -94,6 +106,11 @@ class BaseSelector(SelectorMixin, BaseEstimator):
 
     method_name = "baseline"
     supported_tasks: Sequence[str] = TASKS
+
+    def check_params(self) -> None:
+        """Check the hyperparameters (``fir.baselines.params.RULES``) without data: ``fit``
+        calls it first, and ``fir-run`` before it loads the data."""
+        check_baseline_params(self)
 
     def _set_order(self, order: Sequence[int], s: int, scores: np.ndarray | None = None) -> None:
         d = self.n_features_in_

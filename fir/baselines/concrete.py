@@ -82,8 +82,9 @@ class ConcreteSelector(_DeepBase):
         The reference's exponential annealing from start to end over ``epochs``.
     task, hidden, activation, epochs, batch_size, lr, patience, validation_fraction, device,
     random_state
-        As :class:`fir.baselines.deep.DFSSelector`; ``patience`` defaults to ``epochs`` so that
-        the temperature is fully annealed (the reference trains for a fixed number of epochs).
+        As :class:`fir.baselines.deep.DFSSelector`; ``patience`` defaults to 300, the default
+        ``epochs``, so that the temperature is fully annealed (the reference trains for a fixed
+        number of epochs): raise it with ``epochs``.
 
     Attributes
     ----------

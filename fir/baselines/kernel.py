@@ -95,6 +95,7 @@ class BAHSICSelector(BaseSelector):
 
     def fit(self, X, y):
         """Eliminate features backward until ``s`` remain."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         if not 0 < self.fraction < 1:
@@ -200,6 +201,7 @@ class CCMSelector(BaseSelector):
 
     def fit(self, X, y):
         """Optimise the feature weights and keep the ``s`` largest."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)

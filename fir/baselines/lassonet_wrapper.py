@@ -90,6 +90,7 @@ class LassoNetSelector(BaseSelector):
     def fit(self, X, y, X_val=None, y_val=None):
         """Run the LassoNet path on ``(X, y)`` (``(X_val, y_val)``, or a held-out
         ``validation_fraction``, drives its early stopping) and keep the top ``s``."""
+        self.check_params()
         from lassonet import LassoNetClassifier, LassoNetRegressor
 
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)

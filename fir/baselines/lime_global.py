@@ -111,17 +111,14 @@ class LimeSelector(_DeepBase):
         self.n_instances = n_instances
         self.aggregation = aggregation
 
-    def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
+    def check_params(self) -> None:
+        super().check_params()
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(
                 f"lime: aggregation={self.aggregation!r} is not one of {AGGREGATIONS}."
             )
-        for key in ("n_samples", "n_instances"):
-            value = getattr(self, key)
-            if key == "n_instances" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"lime: {key}={value!r} must be an int >= 1 (e.g. {key}=200).")
+
+    def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
         return mlp([d, *self.hidden, n_out], self.activation, gen)
 
     def _predict_numpy(self, X: np.ndarray) -> np.ndarray:

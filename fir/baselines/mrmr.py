@@ -123,6 +123,7 @@ class MRMRSelector(BaseSelector):
 
     def fit(self, X, y):
         """Discretise, then order the features greedily by MIQ."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y, self.supported_tasks)

@@ -70,6 +70,7 @@ class LassoSelector(BaseSelector):
 
     def fit(self, X, y):
         """Grid-search the penalty, fit, and select the ``s`` largest ``|coef|``."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
@@ -140,6 +141,7 @@ class RandomForestSelector(BaseSelector):
     def fit(self, X, y, X_val=None, y_val=None):
         """Grid-search the forest on ``(X, y)``; permutation importance on ``(X_val, y_val)``
         when given (held-out data), else on ``(X, y)``."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
@@ -206,6 +208,7 @@ class RFESelector(BaseSelector):
 
     def fit(self, X, y):
         """Eliminate features recursively down to ``s``."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)

@@ -63,6 +63,7 @@ class TorchSelector(BaseSelector):
     def fit(self, X, y, X_val=None, y_val=None):
         """Train on ``(X, y)``; ``(X_val, y_val)`` (or a held-out ``validation_fraction``)
         drives early stopping. Sets ``support_``, ``ranking_``, ``feature_importances_``."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])

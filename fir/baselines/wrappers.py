@@ -66,6 +66,7 @@ class ForwardSelector(BaseSelector):
 
     def fit(self, X, y, X_val=None, y_val=None):
         """Select ``s`` features greedily."""
+        self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])

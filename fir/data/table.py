@@ -28,7 +28,7 @@ def load_table(
     exclude: list[str] | str | int | None = None,
     task: str | None = None,
     n_folds: int = 5,
-    standardize: bool = False,
+    standardize: bool = True,
     name: str | None = None,
 ) -> Dataset:
     """One table as a :class:`Dataset`.
@@ -47,7 +47,9 @@ def load_table(
     task : "classification" or "regression"; None infers it (non-numeric targets, and integer
         targets with at most 20 distinct values, are classes)
     n_folds : the protocol's folds (``${n_splits}``): every class needs at least this many rows
-    standardize : fit a scaler on each fold's training part
+    standardize : fit a scaler on each fold's training part (default: a table's columns are
+        often in different units, which the MLPs, the RBF kernels and the L1 penalties all
+        read as importance; false keeps values as they are, e.g. pixels in [0, 1])
     name : the dataset's name in the results (default: the file's stem)
     """
     file = _existing_file(path)

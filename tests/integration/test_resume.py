@@ -170,9 +170,10 @@ def test_an_invocation_that_does_not_run_leaves_the_runs_hydra_files(tmp_path):
     assert json.loads((out / "run.json").read_text())["config"]["seed"] == 0
 
 
-def test_without_resume_old_fold_files_are_discarded(tmp_path):
+def test_without_resume_old_fold_files_are_discarded(tmp_path, caplog):
     run(cfg("dataset=xor"), tmp_path)
     run(cfg("dataset=xor", "seed=1"), tmp_path)  # a fresh run in the same directory
+    assert "holds an earlier run: its results are replaced" in caplog.text
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["resumed_folds"] == [] and info["config"]["seed"] == 1
 
@@ -320,3 +321,14 @@ def test_a_changed_sweep_finds_its_completed_points_again(tmp_path):
     seed1 = next(name for name in first if "_seed1" in name)
     assert now[seed1] == first[seed1]
     assert "nothing to do" in (sweep / "xor" / "dualnet" / seed1 / "fir-run.log").read_text()
+
+
+def test_a_run_that_failed_before_any_fold_resumes_with_a_fixed_config(tmp_path):
+    """Nothing was done, so nothing can be mixed: the fixed config starts afresh there (it
+    used to be refused as a different config that 'would replace its results')."""
+    with pytest.raises(ValueError, match=r"method\.selector\.patience=0 is invalid"):
+        run(cfg("dataset=xor", "method=dfs", "method.selector.patience=0"), tmp_path)
+    summary = run(cfg("dataset=xor", "method=dfs", "resume=true"), tmp_path)
+    assert summary["method"] == "dfs"
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["status"] == "completed" and info["config"]["method"]["selector"]["patience"] == 2

@@ -267,3 +267,11 @@ def test_a_failed_sweep_point_does_not_stop_the_others(tmp_path):
     assert "fir-run: error: s=10 is invalid" in done.stderr
     summaries = list(sweep.glob("*/*/*/summary.json"))
     assert [json.loads(p.read_text())["s"] for p in summaries] == [3]
+
+
+def test_a_bad_baseline_argument_is_refused_before_the_data_is_read(tmp_path):
+    with pytest.raises(ValueError, match=r"^method\.selector\.epochs=0 is invalid for DFSSelector"):
+        run(tiny_cfg("method=dfs", "method.selector.epochs=0"), tmp_path)
+    assert not (tmp_path / "splits.npz").exists()
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["status"] == "failed" and info["dataset"] is None  # the data was never loaded

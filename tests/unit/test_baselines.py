@@ -257,3 +257,44 @@ def test_regression_baselines_do_not_depend_on_the_target_s_units():
         r2_small = clone(model).fit(X[:150], y[:150]).score(X[150:], y[150:])
         r2_big = clone(model).fit(X[:150], big[:150]).score(X[150:], big[150:])
         assert r2_big == pytest.approx(r2_small, abs=1e-6) and r2_small > 0.5
+
+
+BAD_VALUES = {  # one value that breaks each rule, and one that keeps it
+    "epochs": (0, 3), "max_iter": (-1, 10), "n_lambdas": (0, 5), "n_repeats": (0, 2),
+    "n_heads": (0, 1), "n_instances": (0, None), "n_samples": (0, 30), "chunk": (0, 8),
+    "cv": (1, 2), "batch_size": (0, 16), "max_samples": (1, None), "hidden": ([0], [4]),
+    "step": (0, 0.5), "patience": (0, 3), "n_iters": ([5], [5, 3]),
+    "n_estimators_grid": ([], [10]), "max_depth_grid": ([0], [3]), "lr": (-1, 0.01),
+    "C": (0, 1.0), "M": (-1, 10.0), "sigma": (0, 0.5), "epsilon": (0, 0.001), "tol": (0, 1e-6),
+    "threshold": (-1, 0.0), "start_temperature": (0, 10.0), "end_temperature": (0, 0.01),
+    "path_multiplier": (1.0, 1.02), "lambda_": (-0.1, 0.0), "lambda2": (-1, 1.0),
+    "lam": (-1, 0.1), "alpha1": (-1, 0.0), "alpha2": (float("nan"), 0.0),
+    "validation_fraction": (1.0, 0.2), "fraction": (0, 0.1), "dropout": (1.0, 0.0),
+}  # fmt: skip
+
+
+def test_every_baseline_checks_its_arguments_before_the_data(data):
+    """Each argument with a rule: a bad value is an error naming the key, the value and the
+    default, raised by check_params (no data needed) and by fit; a good value passes."""
+    import fir.baselines
+    from fir.baselines.params import RULES
+
+    checked = set()
+    for cls in (getattr(fir.baselines, name) for name in fir.baselines.__all__):
+        for name in set(cls().get_params()) & set(RULES):
+            bad, good = BAD_VALUES[name]
+            with pytest.raises(ValueError, match=rf"^{name}=.* is invalid for {cls.__name__}"):
+                cls(2).set_params(**{name: bad}).check_params()
+            with pytest.raises(ValueError, match=rf"^{name}="):
+                cls(2).set_params(**{name: bad}).fit(*data)
+            cls(2).set_params(**{name: good}).check_params()
+            checked.add(name)
+    assert checked == set(RULES)  # every rule is exercised by some baseline
+
+
+def test_a_single_class_or_a_single_feature_is_refused_with_the_reason(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"dfs: y holds a single class"):
+        DFSSelector(2, epochs=2).fit(X, np.zeros(len(X), dtype=int))
+    with pytest.raises(ValueError, match=r"rfe: the data have 1 feature; .* needs d >= 2"):
+        RFESelector(1).fit(X[:, :1], y)

@@ -126,7 +126,7 @@ def test_lime_rejects_bad_settings(data):
     X, y = data
     with pytest.raises(ValueError, match="lime: aggregation='max' is not one of"):
         TINY["lime"](2).set_params(aggregation="max").fit(X, y)
-    with pytest.raises(ValueError, match="lime: n_instances=0 must be an int >= 1"):
+    with pytest.raises(ValueError, match="n_instances=0 is invalid for LimeSelector"):
         TINY["lime"](2).set_params(n_instances=0).fit(X, y)
     sel = TINY["lime"](2).fit(X, y)
     assert sel.explanations_.shape == (3, 6)

@@ -1,0 +1,113 @@
+"""The baselines' hyperparameter checks: what each argument name must hold, checked before any
+data is read (``fir-run`` calls ``check_params`` before loading the data and prefixes the key
+with ``method.selector.``; every ``fit`` calls it too).
+
+One rule per argument name, shared by every baseline that has it, so that ``epochs=0`` or
+``lr=-1`` is a message naming the key, the value and a valid example instead of an error from
+deep inside scikit-learn or torch (or, for some, a run that silently does nothing useful).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+from sklearn.base import BaseEstimator
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _positive_int(value: Any) -> bool:
+    return _int(value) and value >= 1
+
+
+def _ints(value: Any, minimum: int = 1) -> bool:
+    """A non-empty list or tuple of ints >= ``minimum``."""
+    return (
+        isinstance(value, list | tuple)
+        and len(value) > 0
+        and all(_int(v) and v >= minimum for v in value)
+    )
+
+
+def _hidden(value: Any) -> bool:
+    return _positive_int(value) or _ints(value)
+
+
+def _step(value: Any) -> bool:  # RFE: features removed per step, or a fraction of them
+    return _positive_int(value) or (_number(value) and 0 < value < 1)
+
+
+def _patience(value: Any) -> bool:  # epochs, or LassoNet's (first fit, path) pair
+    return _positive_int(value) or (_ints(value) and len(value) == 2)
+
+
+def _optional(rule: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or rule(value)
+
+
+# argument name -> (rule, what the rule says)
+RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "epochs": (_positive_int, "a positive int"),
+    "max_iter": (_positive_int, "a positive int"),
+    "n_lambdas": (_positive_int, "a positive int"),
+    "n_repeats": (_positive_int, "a positive int"),
+    "n_heads": (_positive_int, "a positive int"),
+    "n_instances": (_optional(_positive_int), "a positive int, or null (every row)"),
+    "n_samples": (_positive_int, "a positive int"),
+    "chunk": (_positive_int, "a positive int"),
+    "cv": (lambda v: _int(v) and v >= 2, "an int >= 2 (folds of the inner cross-validation)"),
+    "batch_size": (_optional(_positive_int), "a positive int (or null where allowed)"),
+    "max_samples": (_optional(lambda v: _int(v) and v >= 2), "an int >= 2, or null (all rows)"),
+    "hidden": (_hidden, "a positive int or a non-empty list of positive ints, e.g. [60, 30, 20]"),
+    "step": (_step, "a positive int, or a fraction in (0, 1) of the features left"),
+    "patience": (_patience, "a positive int (LassoNet: a pair of them)"),
+    "n_iters": (lambda v: _ints(v) and len(v) == 2, "a pair of positive ints, e.g. [1000, 100]"),
+    "n_estimators_grid": (_ints, "a non-empty list of positive ints"),
+    "max_depth_grid": (_ints, "a non-empty list of positive ints"),
+    "lr": (lambda v: _number(v) and v > 0, "a positive number"),
+    "C": (lambda v: _number(v) and v > 0, "a positive number"),
+    "M": (lambda v: _number(v) and v > 0, "a positive number"),
+    "sigma": (lambda v: _number(v) and v > 0, "a positive number"),
+    "epsilon": (lambda v: _number(v) and v > 0, "a positive number"),
+    "tol": (lambda v: _number(v) and v > 0, "a positive number"),
+    "threshold": (lambda v: _number(v) and v >= 0, "a number >= 0 (in standard deviations)"),
+    "start_temperature": (lambda v: _number(v) and v > 0, "a positive number"),
+    "end_temperature": (lambda v: _number(v) and v > 0, "a positive number"),
+    "path_multiplier": (lambda v: _number(v) and v > 1, "a number > 1"),
+    "lambda_": (lambda v: _number(v) and v >= 0, "a number >= 0"),
+    "lambda2": (lambda v: _number(v) and v >= 0, "a number >= 0"),
+    "lam": (lambda v: _number(v) and v >= 0, "a number >= 0"),
+    "alpha1": (lambda v: _number(v) and v >= 0, "a number >= 0"),
+    "alpha2": (lambda v: _number(v) and v >= 0, "a number >= 0"),
+    "validation_fraction": (lambda v: _number(v) and 0 < v < 1, "a fraction in (0, 1)"),
+    "fraction": (lambda v: _number(v) and 0 < v < 1, "a fraction in (0, 1)"),
+    "dropout": (lambda v: _number(v) and 0 <= v < 1, "a probability in [0, 1)"),
+}
+
+
+def check_baseline_params(estimator: BaseEstimator) -> None:
+    """Raise a ValueError naming the first argument of ``estimator`` that breaks its rule
+    (``RULES``), with the value given and the default as an example."""
+    defaults = {
+        name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()
+    }
+    for name, value in estimator.get_params(deep=False).items():
+        rule = RULES.get(name)
+        if rule is None or rule[0](value):
+            continue
+        example = defaults.get(name, inspect.Parameter.empty)
+        hint = "" if example is inspect.Parameter.empty else f" (the default is {example!r})"
+        raise ValueError(
+            f"{name}={value!r} is invalid for {type(estimator).__name__}: it must be "
+            f"{rule[1]}{hint}."
+        )
