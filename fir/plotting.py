@@ -27,30 +27,42 @@ def plain(text: str) -> str:
 
 
 def importance_figure(summary: dict, max_features: int = 40, title: str | None = None) -> Figure:
-    """Mean +- std feature importance over folds (the paper's Figure 2).
+    """Mean +- std feature importance over folds (the paper's Figure 2); for a method without
+    scores (RFE, BAHSIC, CCM, mRMR, forward selection), the share of folds that selected each
+    feature.
 
     Features selected in every fold are drawn in blue, in some folds in red, in none in grey
-    (the colours of ``fir-report``'s Figure 2). With more than
-    ``max_features`` features, the ones with the highest mean importance are shown.
+    (the colours of ``fir-report``'s Figure 2). With more than ``max_features`` features, the
+    highest-scoring (or most often selected) ones are shown, in index order, and the y label
+    says so.
     """
-    feats = [f for f in summary["features"] if f["importance_mean"] is not None]
     n_folds = summary["n_folds"]
-    if len(feats) > max_features:
-        feats = sorted(feats, key=lambda f: -f["importance_mean"])[:max_features]
-        feats = sorted(feats, key=lambda f: f["index"])
+    scored = [f for f in summary["features"] if f["importance_mean"] is not None]
+    feats = scored or list(summary["features"])
+    if scored:
+        key = lambda f: -f["importance_mean"]  # noqa: E731
+    else:
+        key = lambda f: -f["selected_folds"]  # noqa: E731
+    top = len(feats) > max_features
+    if top:
+        feats = sorted(sorted(feats, key=key)[:max_features], key=lambda f: f["index"])
     fig, ax = plt.subplots(figsize=(max(4.0, 0.35 * len(feats) + 1.5), 3.2), layout="constrained")
-    if not feats:
-        ax.text(0.5, 0.5, "this method gives no importance scores", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
     x = np.arange(len(feats))
-    mean = np.array([f["importance_mean"] for f in feats])
-    std = np.array([f["importance_std"] or 0.0 for f in feats])
     colors = fold_colors(np.array([f["selected_folds"] for f in feats]), n_folds)
-    ax.bar(x, mean, yerr=std, color=colors, capsize=2, error_kw={"lw": 0.8})
-    ax.axhline(0, color="black", lw=0.6)
+    if scored:
+        mean = np.array([f["importance_mean"] for f in feats])
+        std = np.array([f["importance_std"] or 0.0 for f in feats])
+        ax.bar(x, mean, yerr=std, color=colors, capsize=2, error_kw={"lw": 0.8})
+        ax.axhline(0, color="black", lw=0.6)
+        ylabel = "importance (mean ± std)"
+    else:
+        ax.bar(x, [f["selected_folds"] / n_folds for f in feats], color=colors)
+        ax.set_ylim(0, 1.3)  # room for the legend above the bars of every fold
+        ylabel = "share of folds selecting it\n(this method gives no scores)"
+    if top:
+        ylabel += f"\n(top {max_features} of {len(summary['features'])} features)"
     ax.set_xticks(x, [plain(f["name"]) for f in feats], rotation=90 if len(feats) > 12 else 0)
-    ax.set_ylabel("importance (mean ± std)")
+    ax.set_ylabel(ylabel, fontsize=8)
     test = summary["test"]
     ax.set_title(
         title

@@ -8,7 +8,7 @@ scaling the run used) and scores it on the fold's test part. Nothing in the run 
 changed.
 
     python -m fir.rescore outputs/run/mnist38/dualnet/s85_seed0/2026-...      # RBF SVM
-    python -m fir.rescore RUN_DIR --model mlp --data-dir ../shared/data --out svm.csv
+    python -m fir.rescore RUN_DIR --model mlp --data-dir ../shared/data --out mlp.csv
 """
 
 from __future__ import annotations

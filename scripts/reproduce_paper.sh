@@ -7,7 +7,8 @@
 #          of Figure 4 and supplement Figure VIII narrowed (quick_runs below); the numbers are
 #          indicative, not the paper's.
 #   paper  profile=default: the paper's budgets (a GPU or a cluster; days on a 2-core CPU).
-#   OUT    output root (default: outputs); preset <name> writes OUT/experiments/<dir>/<profile>/.
+#   OUT    output root (default: outputs; may be left out before overrides); preset <name>
+#          writes OUT/experiments/<dir>/<profile>/.
 #   OVERRIDE  extra Hydra overrides for every run, e.g. device=cuda, or hydra.launcher.n_jobs=4
 #          (quick runs two points at a time; paper one: add hydra/launcher=joblib for more).
 #
@@ -20,8 +21,12 @@
 set -euo pipefail
 
 budget=${1:-quick}
-out=${2:-outputs}
-shift $(( $# < 2 ? $# : 2 ))
+[ $# -gt 0 ] && shift
+out=outputs
+if [ $# -gt 0 ] && [[ "$1" != *=* ]]; then  # OUT may be left out: device=cuda is an override
+  out=$1
+  shift
+fi
 extra=("$@")
 
 case "$budget" in

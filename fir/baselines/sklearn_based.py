@@ -35,7 +35,8 @@ class LassoSelector(BaseSelector):
     Regression: :class:`sklearn.linear_model.LassoCV`. Classification: L1-penalised logistic
     regression, :class:`sklearn.linear_model.LogisticRegressionCV` (``l1_ratios=(1,)``, saga).
     Importance is ``|coef_j|`` (summed over classes); the ``s`` largest are selected, so with
-    fewer than ``s`` non-zero coefficients the rest are taken by index among the zeros.
+    fewer than ``s`` non-zero coefficients the rest are drawn at random (from
+    ``random_state``) among the zeros.
 
     Parameters
     ----------

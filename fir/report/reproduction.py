@@ -34,7 +34,7 @@ def _environment(record: RunRecord) -> tuple[str, ...]:
     info, missing = record.info, "not recorded"
     versions = info.get("versions") or {}
     git = info.get("git") or {}
-    commit = str(git.get("commit") or missing)[:10]
+    commit = str(git.get("commit"))[:10] if git.get("commit") else missing
     if git.get("dirty"):
         commit += " (dirty)"
     cpus = info.get("cpu_count")
@@ -83,6 +83,7 @@ def reproduction_markdown(
 ) -> str:
     """The text of ``REPRODUCTION.md``."""
     counts = Counter(v.verdict for v in verdicts)
+    other = "quick" if budget == "tiny" else "tiny"  # an example of another profile
     if budget == PAPER_BUDGET:
         budget_line = (
             "**Budget: the paper's** (`profile=default`): the verdicts test the paper's claims "
@@ -117,10 +118,10 @@ def reproduction_markdown(
         "",
         *[f"- `{kind}`: {rule}." for kind, rule in KINDS.items()],
         "- `not run`: the runs the check needs do not exist (the note says which).",
-        f"- Runs made with a Hydra profile other than `{budget}` (e.g. `profile=tiny`: "
-        "smoke-test budgets, 2 folds) are listed on the rows as `left out` and count in no "
-        "verdict. Budgets changed by command-line overrides are not detected: compare the "
-        "`runs` table and the runs' `run.json` configs.",
+        f"- Runs made with a Hydra profile other than `{budget}` (e.g. `profile={other}`) are "
+        "listed on the rows as `left out` and count in no verdict. Budgets changed by "
+        "command-line overrides are not detected: compare the `runs` table and the runs' "
+        "`run.json` configs.",
         "",
         _verdict_table(verdicts),
     ]

@@ -280,3 +280,27 @@ def test_reproduce_script_dry_run(shared_data_dir, tmp_path):
     if not rnaseq.is_file():
         assert re.search(r"table5_rnaseq: SKIPPED.*missing", out)
     assert out.rstrip().endswith(f"{tmp_path}/experiments --budget quick")
+
+
+@pytest.mark.parametrize(
+    "args, out, extra",
+    [
+        ([], "outputs", ""),
+        (["paper"], "outputs", ""),
+        (["paper", "/runs"], "/runs", ""),
+        (["paper", "/runs", "device=cuda"], "/runs", "device=cuda"),
+        (["paper", "device=cuda", "hydra.launcher.n_jobs=4"], "outputs",
+         "device=cuda hydra.launcher.n_jobs=4"),
+    ],
+)  # fmt: skip
+def test_the_script_s_output_root_may_be_left_out_before_overrides(args, out, extra):
+    """``reproduce_paper.sh paper device=cuda`` used to write into a folder named device=cuda."""
+    block = re.search(r"^budget=.*?^extra=\(\"\$@\"\)$", SCRIPT.read_text(), re.S | re.M)
+    assert block is not None
+    got = subprocess.run(
+        ["bash", "-c", f'{block.group(0)}\necho "$out|${{extra[*]}}"', "script", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert got == f"{out}|{extra}"

@@ -193,3 +193,19 @@ def test_a_runs_importance_png_colours_features_as_the_reports_figure_2():
     assert bars == report == all_some_none
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["selected in all 2 folds", "in some folds", "in no fold"]
+
+
+def test_a_runs_importance_png_without_scores_shows_the_share_of_folds():
+    from fir.plotting import importance_figure
+
+    feats = [
+        {"index": j, "name": f"g{j}", "selected_folds": k, "importance_mean": None,
+         "importance_std": None}
+        for j, k in enumerate([0, 4, 2, 0] * 15)
+    ]  # fmt: skip
+    summary = {"dataset": "t", "method": "rfe", "s": 3, "n_folds": 4, "metric": "accuracy",
+               "test": {"mean": 0.9, "std": 0.0}, "features": feats}  # fmt: skip
+    ax = importance_figure(summary, max_features=30).axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == 30 and heights.count(1.0) == 15 and heights.count(0.5) == 15
+    assert "share of folds" in ax.get_ylabel() and "top 30 of 60" in ax.get_ylabel()
