@@ -14,6 +14,7 @@ import logging
 import shutil
 import tarfile
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -199,8 +200,10 @@ def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> tuple[s
     """
     import requests  # pooch's own HTTP client; imported lazily like pooch does
 
+    new_folder = not path.parent.exists()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(path)
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     except OSError as exc:  # a read-only data directory, or a file where a folder should be
         raise FileNotFoundError(
@@ -236,6 +239,19 @@ def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> tuple[s
         return digest, known
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if new_folder and not any(path.parent.iterdir()):
+            path.parent.rmdir()  # a failed first download leaves no empty dataset folder
+
+
+STALE_STAGING_S = 24 * 3600
+
+
+def _remove_stale_staging(path: Path) -> None:
+    """Remove the staging folders of downloads of ``path`` that were killed (SIGKILL leaves
+    them) more than a day ago; a younger one may be another process's download in progress."""
+    for old in path.parent.glob(f".{path.name}.*"):
+        if old.is_dir() and time.time() - old.stat().st_mtime > STALE_STAGING_S:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 @contextmanager

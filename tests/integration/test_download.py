@@ -10,6 +10,7 @@ import shutil
 import socket
 import tarfile
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -166,3 +167,18 @@ def test_the_dfs_release_downloads_as_published(base_url, server_root, shared_da
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in served.iterdir())
     copy = load_enhancer_promoter_dfs(shared_data_dir)
     assert np.array_equal(ds.X, copy.X) and np.array_equal(ds.y, copy.y)
+
+
+def test_a_failed_download_leaves_no_folder_and_a_killed_one_is_swept(base_url, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_glass(tmp_path, base_url=f"{base_url}/nowhere")
+    assert not (tmp_path / "glass").exists()
+    folder = tmp_path / "glass"
+    killed, running = folder / ".glass.data.killed", folder / ".glass.data.running"
+    for staging in (killed, running):
+        staging.mkdir(parents=True)
+        (staging / "glass.data").write_text("partial")
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(killed, (day_ago, day_ago))
+    load_glass(tmp_path, base_url=f"{base_url}/shared/glass")
+    assert not killed.exists() and running.exists()  # a younger one may be another download
