@@ -172,7 +172,7 @@ def validate_dataset(dataset: Dataset, s: int) -> None:
             )
 
 
-def with_selector_defaults(config: dict[str, Any]) -> dict[str, Any]:
+def with_target_defaults(config: dict[str, Any]) -> dict[str, Any]:
     """A resolved run config whose ``method.selector`` and ``dataset`` name every argument of
     their ``_target_``: those they leave out get the callable's default (tuples as lists, as a
     resolved config holds them). Runs recorded before an argument existed, or before a config
@@ -189,10 +189,11 @@ def with_selector_defaults(config: dict[str, Any]) -> dict[str, Any]:
 
 def _with_target_defaults(node: dict[str, Any]) -> dict[str, Any]:
     """``node`` with the defaults of its ``_target_``'s arguments that it leaves out."""
-    if "_target_" not in node:
+    target = str(node.get("_target_", ""))
+    if not target.startswith(ALLOWED_TARGET_PREFIXES):  # a run.json names it: import only ours
         return node
     try:
-        params = inspect.signature(get_object(str(node["_target_"]))).parameters
+        params = inspect.signature(get_object(target)).parameters
     except Exception:  # a target that no longer imports: compare the config as recorded
         return node
     defaults = {

@@ -27,13 +27,14 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from sklearn.base import BaseEstimator, clone
 
+import fir
 from fir.baselines.base import BaseSelector, resolve_task
 from fir.config import (
     CONF_DIR,
     register_configs,
     validate_dataset,
     validate_run_config,
-    with_selector_defaults,
+    with_target_defaults,
 )
 from fir.data.base import Dataset
 from fir.evaluation import FoldResult, cross_validate, make_splits
@@ -68,8 +69,7 @@ from fir.reporting import (
 from fir.repro import derive_seed, resolve_device
 
 log = logging.getLogger("fir.run")
-PACKAGES = (
-    "fir",
+PACKAGES = (  # besides fir itself
     "torch",
     "numpy",
     "scikit-learn",
@@ -326,7 +326,7 @@ def _previous_run(out_dir: Path) -> dict[str, Any] | None:
 
 
 def _comparable_config(config: dict[str, Any]) -> dict[str, Any]:
-    config = with_selector_defaults(config)
+    config = with_target_defaults(config)
     config = {k: v for k, v in config.items() if k not in RESUME_IGNORED_KEYS}
     if isinstance(config.get("dataset"), dict):
         # where the files are read from (paths.data_dir, resolved into it), not what is read:
@@ -362,6 +362,13 @@ def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path)
     now = _comparable_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
     before = _comparable_config(previous.get("config") or {})
     diffs = config_differences(before, now)
+    made_by = (previous.get("versions") or {}).get("fir")
+    if made_by != fir.__version__:
+        raise ValueError(
+            f"resume=true but {out_dir} holds a run made by fir {made_by}, and this is fir "
+            f"{fir.__version__}, whose results may differ (README, Changes). Re-run it with "
+            f"resume=false, or {_new_run_advice()}."
+        )
     if diffs:
         raise ValueError(
             f"resume=true but {out_dir} holds a run with a different config ({', '.join(diffs)}"
@@ -497,7 +504,7 @@ def _hydra_choices() -> dict[str, str | None]:
 
 
 def _versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
+    versions: dict[str, str | None] = {"fir": fir.__version__}  # not an install's stale metadata
     for name in PACKAGES:
         try:
             versions[name] = importlib.metadata.version(name)

@@ -30,7 +30,7 @@ from fir.checks import check_validation
 from fir.fused import supports as fused_supports
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
-from fir.nets import OperatorConfig, SelectorMLP, build_operator
+from fir.nets import OperatorCNN, OperatorConfig, OperatorMLP, SelectorMLP, build_operator
 from fir.optim import FlatOptimizer
 from fir.params import check_selector_params
 from fir.repro import make_generators, resolve_device
@@ -421,15 +421,16 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
                 "gather=false or fused_step='auto'."
             )
         operator, selector = self._build_nets(n_features, target.n_outputs, device, gen)
-        fused = (device.type == "cpu" if fused_step == "auto" else fused_step) and fused_supports(
-            operator, gather, self.precision
+        fused = bool(
+            (device.type == "cpu" if fused_step == "auto" else fused_step)
+            and fused_supports(operator, gather, self.precision)
         )
         cfg = self._train_config(s, gather, fused)
         operator_opt = FlatOptimizer(
             operator.parameters(),
             self.operator_optimizer,
             self.operator_lr,
-            lazy=(operator.first.weight_x, operator.first.weight_m)  # type: ignore[union-attr]
+            lazy=(operator.first.weight_x, operator.first.weight_m)  # type: ignore[union-attr,arg-type]
             if self.lazy_first_layer
             else (),
         )
@@ -513,7 +514,9 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         data = tuple(torch.as_tensor(a, dtype=dtype, device=device) for a, dtype in tensors)
         return target, data
 
-    def _build_nets(self, n_features: int, n_outputs: int, device, gen):
+    def _build_nets(
+        self, n_features: int, n_outputs: int, device: torch.device, gen: torch.Generator
+    ) -> tuple[OperatorMLP | OperatorCNN, SelectorMLP]:
         """(operator, selector) on ``device``, their weights drawn from ``gen``."""
         op_config = OperatorConfig(
             n_features=n_features,

@@ -11,7 +11,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from fir.baselines.params import check_baseline_params
+from fir.baselines.params import Rule, check_baseline_params
 
 TASKS = ("auto", "classification", "regression")
 
@@ -106,6 +106,7 @@ class BaseSelector(SelectorMixin, BaseEstimator):
 
     method_name = "baseline"
     supported_tasks: Sequence[str] = TASKS
+    param_rules: dict[str, Rule] = {}  # rules of fir.baselines.params.RULES this class replaces
 
     def check_params(self) -> None:
         """Check the hyperparameters (``fir.baselines.params.RULES``) without data: ``fit``

@@ -131,13 +131,16 @@ class ConcreteSelector(_DeepBase):
         self.start_temperature = start_temperature
         self.end_temperature = end_temperature
 
-    def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
-        if not 0 < self.end_temperature <= self.start_temperature:
+    def check_params(self) -> None:
+        super().check_params()
+        if not self.end_temperature <= self.start_temperature:
             raise ValueError(
-                f"concrete: need 0 < end_temperature <= start_temperature; got "
-                f"start_temperature={self.start_temperature!r}, "
-                f"end_temperature={self.end_temperature!r} (the reference uses 10 and 0.01)."
+                f"end_temperature={self.end_temperature!r} is invalid for ConcreteSelector: it "
+                f"must be <= start_temperature={self.start_temperature!r} (the reference "
+                "anneals from 10 to 0.01)."
             )
+
+    def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
         k = int(self.n_features_to_select)
         return nn.Sequential(
             ConcreteSelect(d, k, gen), mlp([k, *self.hidden, n_out], self.activation, gen)

@@ -98,8 +98,6 @@ class BAHSICSelector(BaseSelector):
         self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
-        if not 0 < self.fraction < 1:
-            raise ValueError(f"bahsic: fraction={self.fraction} must lie in (0, 1), e.g. 0.1.")
         self.task_ = resolve_task(self.method_name, self.task, y)
         device = resolve_device(self.device)
         Xt = torch.as_tensor(X, dtype=DTYPE, device=device)

@@ -17,6 +17,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
+from fir.baselines.params import OPTIONAL_POSITIVE_INT, PAIR
 from fir.checks import check_validation
 from fir.repro import make_generators, resolve_device
 
@@ -57,6 +58,8 @@ class LassoNetSelector(BaseSelector):
     """
 
     method_name = "lassonet"
+    # the package's (first fit, path) patience; batch_size null: full batch
+    param_rules = {"patience": PAIR, "batch_size": OPTIONAL_POSITIVE_INT}
 
     def __init__(
         self,

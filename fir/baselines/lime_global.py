@@ -115,7 +115,8 @@ class LimeSelector(_DeepBase):
         super().check_params()
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(
-                f"lime: aggregation={self.aggregation!r} is not one of {AGGREGATIONS}."
+                f"aggregation={self.aggregation!r} is invalid for LimeSelector: it must be one "
+                f"of {AGGREGATIONS}."
             )
 
     def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:

@@ -2,7 +2,8 @@
 data is read (``fir-run`` calls ``check_params`` before loading the data and prefixes the key
 with ``method.selector.``; every ``fit`` calls it too).
 
-One rule per argument name, shared by every baseline that has it, so that ``epochs=0`` or
+One rule per argument name, shared by every baseline that has it (a class may replace a
+rule for the form its own argument takes: ``param_rules``), so that ``epochs=0`` or
 ``lr=-1`` is a message naming the key, the value and a valid example instead of an error from
 deep inside scikit-learn or torch (or, for some, a run that silently does nothing useful).
 """
@@ -39,39 +40,41 @@ def _ints(value: Any, minimum: int = 1) -> bool:
     )
 
 
-def _hidden(value: Any) -> bool:
-    return _positive_int(value) or _ints(value)
-
-
-def _step(value: Any) -> bool:  # RFE: features removed per step, or a fraction of them
+def _step(value: Any) -> bool:  # RFE: features removed per step, or a fraction of all
     return _positive_int(value) or (_number(value) and 0 < value < 1)
 
 
-def _patience(value: Any) -> bool:  # epochs, or LassoNet's (first fit, path) pair
-    return _positive_int(value) or (_ints(value) and len(value) == 2)
+def _pair(value: Any) -> bool:
+    return _ints(value) and len(value) == 2
 
 
 def _optional(rule: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda value: value is None or rule(value)
 
 
+Rule = tuple[Callable[[Any], bool], str]
+POSITIVE_INT: Rule = (_positive_int, "a positive int")
+PAIR: Rule = (_pair, "a pair of positive ints, e.g. [1000, 100]")
+OPTIONAL_POSITIVE_INT: Rule = (_optional(_positive_int), "a positive int, or null")
+
+
 # argument name -> (rule, what the rule says)
-RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "epochs": (_positive_int, "a positive int"),
-    "max_iter": (_positive_int, "a positive int"),
-    "n_lambdas": (_positive_int, "a positive int"),
-    "n_repeats": (_positive_int, "a positive int"),
-    "n_heads": (_positive_int, "a positive int"),
+RULES: dict[str, Rule] = {
+    "epochs": POSITIVE_INT,
+    "max_iter": POSITIVE_INT,
+    "n_lambdas": POSITIVE_INT,
+    "n_repeats": POSITIVE_INT,
+    "n_heads": POSITIVE_INT,
     "n_instances": (_optional(_positive_int), "a positive int, or null (every row)"),
-    "n_samples": (_positive_int, "a positive int"),
-    "chunk": (_positive_int, "a positive int"),
+    "n_samples": POSITIVE_INT,
+    "chunk": POSITIVE_INT,
     "cv": (lambda v: _int(v) and v >= 2, "an int >= 2 (folds of the inner cross-validation)"),
-    "batch_size": (_optional(_positive_int), "a positive int (or null where allowed)"),
+    "batch_size": POSITIVE_INT,
     "max_samples": (_optional(lambda v: _int(v) and v >= 2), "an int >= 2, or null (all rows)"),
-    "hidden": (_hidden, "a positive int or a non-empty list of positive ints, e.g. [60, 30, 20]"),
-    "step": (_step, "a positive int, or a fraction in (0, 1) of the features left"),
-    "patience": (_patience, "a positive int (LassoNet: a pair of them)"),
-    "n_iters": (lambda v: _ints(v) and len(v) == 2, "a pair of positive ints, e.g. [1000, 100]"),
+    "hidden": (_ints, "a non-empty list of positive ints, e.g. [60, 30, 20]"),
+    "step": (_step, "a positive int, or a fraction in (0, 1) of all features"),
+    "patience": POSITIVE_INT,
+    "n_iters": PAIR,
     "n_estimators_grid": (_ints, "a non-empty list of positive ints"),
     "max_depth_grid": (_ints, "a non-empty list of positive ints"),
     "lr": (lambda v: _number(v) and v > 0, "a positive number"),
@@ -101,8 +104,9 @@ def check_baseline_params(estimator: BaseEstimator) -> None:
     defaults = {
         name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()
     }
+    rules = {**RULES, **getattr(estimator, "param_rules", {})}
     for name, value in estimator.get_params(deep=False).items():
-        rule = RULES.get(name)
+        rule = rules.get(name)
         if rule is None or rule[0](value):
             continue
         example = defaults.get(name, inspect.Parameter.empty)

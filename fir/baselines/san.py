@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fir.baselines.params import POSITIVE_INT
 from fir.baselines.torch_base import TorchSelector, release_generators
 from fir.nets import glorot_
 
@@ -97,17 +98,9 @@ class _SANBase(TorchSelector):
         self.device = device
         self.random_state = random_state
 
+    param_rules = {"hidden": POSITIVE_INT}  # the width of its one dense layer
+
     def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
-        if not (isinstance(self.n_heads, int) and self.n_heads >= 1):
-            raise ValueError(
-                f"{self.method_name}: n_heads={self.n_heads!r} must be an int >= 1 "
-                "(the paper uses k = 1)."
-            )
-        if not 0 <= self.dropout < 1:
-            raise ValueError(
-                f"{self.method_name}: dropout={self.dropout!r} must be in [0, 1) "
-                "(the paper uses 0.2)."
-            )
         return SANNet(d, n_out, self.n_heads, int(self.hidden), float(self.dropout), gen)
 
     def _finish(self, X: torch.Tensor, y: torch.Tensor, s: int) -> None:

@@ -92,6 +92,10 @@ class TorchSelector(BaseSelector):
         else:
             X_val = validate_data(self, X_val, reset=False, dtype=np.float64)
             yv = self._encode(np.asarray(y_val), fit=False)
+        if self.task_ == "regression":  # standardised on the training rows only
+            self.target_mean_, self.target_std_ = target_scale(y_enc)
+            y_enc = (y_enc - self.target_mean_) / self.target_std_
+            yv = (yv - self.target_mean_) / self.target_std_
         Xt, yt = self._tensors(X, y_enc)
         Xv, yvt = self._tensors(X_val, yv)
         n_out = len(self.classes_) if self.task_ == "classification" else 1
@@ -104,9 +108,7 @@ class TorchSelector(BaseSelector):
 
     def _encode(self, y: np.ndarray, fit: bool) -> np.ndarray:
         if self.task_ == "regression":
-            if fit:
-                self.target_mean_, self.target_std_ = target_scale(y)
-            return (np.asarray(y, dtype=np.float64) - self.target_mean_) / self.target_std_
+            return np.asarray(y, dtype=np.float64)
         if fit:
             self._encoder = LabelEncoder().fit(y)
             self.classes_ = self._encoder.classes_

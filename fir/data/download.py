@@ -200,10 +200,9 @@ def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> tuple[s
     """
     import requests  # pooch's own HTTP client; imported lazily like pooch does
 
-    new_folder = not path.parent.exists()
+    created = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _remove_stale_staging(path)
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     except OSError as exc:  # a read-only data directory, or a file where a folder should be
         raise FileNotFoundError(
@@ -211,6 +210,7 @@ def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> tuple[s
             f". Set FIR_DATA_DIR (paths.data_dir) to a directory you can write to, or download "
             f"{url}{_hint(remote)} by hand and place it at {path}."
         ) from exc
+    _remove_stale_staging(path, keep=staging)
     try:
         try:
             with _quiet(pooch.get_logger()):  # its "use this value as known_hash" advice
@@ -239,18 +239,23 @@ def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> tuple[s
         return digest, known
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        if new_folder and not any(path.parent.iterdir()):
-            path.parent.rmdir()  # a failed first download leaves no empty dataset folder
+        for folder in created:  # a failed first download leaves no empty folders behind
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
 
 
 STALE_STAGING_S = 24 * 3600
 
 
-def _remove_stale_staging(path: Path) -> None:
+def _remove_stale_staging(path: Path, keep: Path) -> None:
     """Remove the staging folders of downloads of ``path`` that were killed (SIGKILL leaves
     them) more than a day ago; a younger one may be another process's download in progress."""
     for old in path.parent.glob(f".{path.name}.*"):
-        if old.is_dir() and time.time() - old.stat().st_mtime > STALE_STAGING_S:
+        try:
+            stale = old != keep and time.time() - old.stat().st_mtime > STALE_STAGING_S
+        except FileNotFoundError:  # another process removed it meanwhile
+            continue
+        if stale and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
 
 

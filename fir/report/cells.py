@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from fir.config import with_selector_defaults
+from fir.config import with_target_defaults
 from fir.report.runs import ImageMeans, RunRecord
 
 HIGHER_IS_BETTER = {"accuracy": True, "mse": False}
@@ -129,10 +129,13 @@ class Cell:
         return float(np.mean([r.stability()[0] for r in self.runs]))
 
     def config_differences(self) -> list[str]:
-        """Dotted config keys whose values differ between this cell's runs."""
-        configs = [_flatten(with_selector_defaults(r.info.get("config") or {})) for r in self.runs]
+        """Dotted config keys whose values differ between this cell's runs (and ``fir
+        version`` when the runs were made by different versions, whose results may differ)."""
+        configs = [_flatten(with_target_defaults(r.info.get("config") or {})) for r in self.runs]
         keys = sorted(set().union(*configs))
-        return [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
+        differing = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
+        versions = {(r.info.get("versions") or {}).get("fir") for r in self.runs}
+        return differing + (["fir version"] if len(versions) > 1 else [])
 
 
 def method_label(method: str, profile: str | None) -> str:

@@ -150,7 +150,7 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
             "device": " ".join(sorted({str(r.summary.get("device", "")) for r in c.runs})),
             "fit_time_per_fold_mean_s": fit_mean, "fit_time_per_fold_std_s": fit_std,
             "fit_time_per_run_s": float(np.mean([r.fit_times.sum() for r in c.runs])),
-            "wall_time_per_run_s": mean_std([r.wall_time_s for r in c.runs])[0],  # recorded ones
+            "wall_time_per_run_s": mean_std(np.array([r.wall_time_s for r in c.runs]))[0],
         })  # fmt: skip
     data = pd.DataFrame(rows)
     if data.empty:

@@ -114,18 +114,3 @@ def test_sweep_point_suffix_names_the_other_overrides_in_any_order():
     b = sweep_point_suffix(["method.selector.patience=600", "resume=true", "profile=tiny"])
     assert a == b and len(a) == 9 and a.startswith("_")
     assert sweep_point_suffix(["profile=tiny", "method.selector.patience=2000"]) != a
-
-
-def test_every_method_config_names_every_argument_of_its_selector():
-    """So that ``method.selector.<key>=...`` overrides any argument under every profile (a key a
-    config leaves out needs ``+`` under one profile and fails under another that sets it)."""
-    import inspect
-
-    import yaml
-    from hydra.utils import get_object
-
-    for path in sorted((CONF / "method").glob("*.yaml")):
-        selector = yaml.safe_load(path.read_text())["selector"]
-        params = inspect.signature(get_object(selector["_target_"])).parameters
-        missing = [n for n, p in params.items() if p.default is not p.empty and n not in selector]
-        assert not missing, f"{path.name} leaves out {missing}"

@@ -170,9 +170,12 @@ def test_the_dfs_release_downloads_as_published(base_url, server_root, shared_da
 
 
 def test_a_failed_download_leaves_no_folder_and_a_killed_one_is_swept(base_url, tmp_path):
+    data_dir = tmp_path / "data"
     with pytest.raises(FileNotFoundError):
-        load_glass(tmp_path, base_url=f"{base_url}/nowhere")
-    assert not (tmp_path / "glass").exists()
+        load_glass(data_dir, base_url=f"{base_url}/nowhere")
+    with pytest.raises(FileNotFoundError):  # two levels: enhancer-promoter/legacy_3class_93feat
+        load_enhancer_promoter_dfs(data_dir, base_url=f"{base_url}/nowhere")
+    assert not data_dir.exists()
     folder = tmp_path / "glass"
     killed, running = folder / ".glass.data.killed", folder / ".glass.data.running"
     for staging in (killed, running):

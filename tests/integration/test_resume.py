@@ -106,7 +106,7 @@ def test_resume_accepts_another_data_directory(tmp_path, shared_data_dir):
     info = json.loads((tmp_path / "run.json").read_text())
     info["status"] = "running"
     info["config"]["dataset"]["data_dir"] = "/somewhere/else"
-    del info["config"]["dataset"]["keep_id"]  # recorded before glass.yaml spelled it out
+    del info["config"]["dataset"]["verify"]  # as if recorded before glass.yaml named it
     (tmp_path / "run.json").write_text(json.dumps(info))
     (tmp_path / "summary.json").unlink()
     run(cfg("dataset=glass", "method=mrmr", "s=3", "resume=true",
@@ -332,3 +332,13 @@ def test_a_run_that_failed_before_any_fold_resumes_with_a_fixed_config(tmp_path)
     assert summary["method"] == "dfs"
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["status"] == "completed" and info["config"]["method"]["selector"]["patience"] == 2
+
+
+def test_resume_refuses_a_run_made_by_another_fir_version(tmp_path):
+    run(cfg("dataset=xor"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    info["status"], info["versions"]["fir"] = "running", "0.1.0"
+    (tmp_path / "run.json").write_text(json.dumps(info))
+    (tmp_path / "summary.json").unlink()
+    with pytest.raises(ValueError, match=r"made by fir 0\.1\.0, and this is fir 0\.2\.0"):
+        run(cfg("dataset=xor", "resume=true"), tmp_path)

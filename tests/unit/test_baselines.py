@@ -11,8 +11,10 @@ from sklearn.base import clone
 from sklearn.svm import SVC, SVR
 
 from fir.baselines.base import order_from_scores, ranking_from_order
+from fir.baselines.concrete import ConcreteSelector
 from fir.baselines.deep import AvGradSelector, DFSSelector
 from fir.baselines.kernel import BAHSICSelector, CCMSelector, hsic, project_capped_simplex
+from fir.baselines.lassonet_wrapper import LassoNetSelector
 from fir.baselines.models import make_mlp, make_svm
 from fir.baselines.mrmr import (
     DiscreteColumns,
@@ -20,6 +22,7 @@ from fir.baselines.mrmr import (
     miq_order,
     mutual_information,
 )
+from fir.baselines.san import SANAggregateSelector
 from fir.baselines.sklearn_based import LassoSelector, RandomForestSelector, RFESelector
 from fir.baselines.stg import STGSelector
 from fir.baselines.wrappers import ForwardSelector
@@ -259,37 +262,55 @@ def test_regression_baselines_do_not_depend_on_the_target_s_units():
         assert r2_big == pytest.approx(r2_small, abs=1e-6) and r2_small > 0.5
 
 
-BAD_VALUES = {  # one value that breaks each rule, and one that keeps it
-    "epochs": (0, 3), "max_iter": (-1, 10), "n_lambdas": (0, 5), "n_repeats": (0, 2),
-    "n_heads": (0, 1), "n_instances": (0, None), "n_samples": (0, 30), "chunk": (0, 8),
-    "cv": (1, 2), "batch_size": (0, 16), "max_samples": (1, None), "hidden": ([0], [4]),
-    "step": (0, 0.5), "patience": (0, 3), "n_iters": ([5], [5, 3]),
-    "n_estimators_grid": ([], [10]), "max_depth_grid": ([0], [3]), "lr": (-1, 0.01),
-    "C": (0, 1.0), "M": (-1, 10.0), "sigma": (0, 0.5), "epsilon": (0, 0.001), "tol": (0, 1e-6),
-    "threshold": (-1, 0.0), "start_temperature": (0, 10.0), "end_temperature": (0, 0.01),
-    "path_multiplier": (1.0, 1.02), "lambda_": (-0.1, 0.0), "lambda2": (-1, 1.0),
-    "lam": (-1, 0.1), "alpha1": (-1, 0.0), "alpha2": (float("nan"), 0.0),
-    "validation_fraction": (1.0, 0.2), "fraction": (0, 0.1), "dropout": (1.0, 0.0),
+BAD_VALUES = {  # a value that breaks each rule
+    "epochs": 0, "max_iter": -1, "n_lambdas": 0, "n_repeats": 0, "n_heads": 0,
+    "n_instances": 0, "n_samples": 0, "chunk": 0, "cv": 1, "batch_size": 0, "max_samples": 1,
+    "hidden": [0], "step": 0, "patience": 0, "n_iters": [5], "n_estimators_grid": [],
+    "max_depth_grid": [0], "lr": -1, "C": 0, "M": -1, "sigma": 0, "epsilon": 0, "tol": 0,
+    "threshold": -1, "start_temperature": 0, "end_temperature": 0, "path_multiplier": 1.0,
+    "lambda_": -0.1, "lambda2": -1, "lam": -1, "alpha1": -1, "alpha2": float("nan"),
+    "validation_fraction": 1.0, "fraction": 0, "dropout": 1.0,
 }  # fmt: skip
 
 
 def test_every_baseline_checks_its_arguments_before_the_data(data):
     """Each argument with a rule: a bad value is an error naming the key, the value and the
-    default, raised by check_params (no data needed) and by fit; a good value passes."""
+    default, raised by check_params (no data needed) and by fit; the default passes."""
     import fir.baselines
     from fir.baselines.params import RULES
 
     checked = set()
     for cls in (getattr(fir.baselines, name) for name in fir.baselines.__all__):
-        for name in set(cls().get_params()) & set(RULES):
-            bad, good = BAD_VALUES[name]
+        defaults = cls().get_params()
+        for name in set(defaults) & set(RULES):
             with pytest.raises(ValueError, match=rf"^{name}=.* is invalid for {cls.__name__}"):
-                cls(2).set_params(**{name: bad}).check_params()
+                cls(2).set_params(**{name: BAD_VALUES[name]}).check_params()
             with pytest.raises(ValueError, match=rf"^{name}="):
-                cls(2).set_params(**{name: bad}).fit(*data)
-            cls(2).set_params(**{name: good}).check_params()
+                cls(2).set_params(**{name: BAD_VALUES[name]}).fit(*data)
+            cls(2).set_params(**{name: defaults[name]}).check_params()
             checked.add(name)
     assert checked == set(RULES)  # every rule is exercised by some baseline
+
+
+@pytest.mark.parametrize(
+    "make, name, value",
+    [
+        (DFSSelector, "hidden", 8),  # its MLP needs a list
+        (DFSSelector, "patience", [5, 2]),  # only LassoNet's patience is a pair
+        (DFSSelector, "batch_size", None),  # only LassoNet's may be null (full batch)
+        (SANAggregateSelector, "hidden", [4]),  # SAN's one dense layer: an int
+        (ConcreteSelector, "end_temperature", 20.0),  # above start_temperature (10)
+    ],
+)
+def test_an_argument_is_checked_in_the_form_its_own_class_takes(make, name, value):
+    with pytest.raises(ValueError, match=rf"^{name}=.* is invalid for {make.__name__}"):
+        make(2).set_params(**{name: value}).check_params()
+
+
+def test_lassonet_takes_a_patience_pair_and_a_full_batch():
+    LassoNetSelector(2, patience=[5, 2], batch_size=None).check_params()
+    with pytest.raises(ValueError, match=r"^patience=5 is invalid for LassoNetSelector"):
+        LassoNetSelector(2, patience=5).check_params()
 
 
 def test_a_single_class_or_a_single_feature_is_refused_with_the_reason(data):

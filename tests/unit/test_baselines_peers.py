@@ -124,7 +124,7 @@ def test_homogeneity_weighting_hand_computed():
 
 def test_lime_rejects_bad_settings(data):
     X, y = data
-    with pytest.raises(ValueError, match="lime: aggregation='max' is not one of"):
+    with pytest.raises(ValueError, match="aggregation='max' is invalid for LimeSelector"):
         TINY["lime"](2).set_params(aggregation="max").fit(X, y)
     with pytest.raises(ValueError, match="n_instances=0 is invalid for LimeSelector"):
         TINY["lime"](2).set_params(n_instances=0).fit(X, y)

@@ -486,3 +486,19 @@ def test_a_value_a_run_did_not_record_reads_n_a_in_the_markdown_tables(tmp_path)
     runtime_md = (tables / "runtime.md").read_text()
     assert "nan" not in runs_md + runtime_md
     assert "| n/a |" in runs_md and "| n/a |" in runtime_md
+
+
+def test_a_cell_pooling_runs_of_two_fir_versions_says_so(tmp_path):
+    from fir.report.cells import group_cells
+    from fir.report.runs import load_runs
+
+    xor = {"dataset": "xor", "method": "dualnet", "s": 2, "names": ["X0", "X1", "X2"]}
+    make_run(tmp_path, "a", scores=[0.6, 0.5], selected=[[0, 1], [0, 1]], **xor)
+    newer = make_run(tmp_path, "b", seed=1, scores=[0.6, 0.5], selected=[[0, 1], [0, 1]], **xor)
+    (cell,) = group_cells(load_runs(tmp_path)[0]).values()
+    assert "fir version" not in cell.config_differences()
+    info = json.loads((newer / "run.json").read_text())
+    info["versions"]["fir"] = "0.2.0"
+    (newer / "run.json").write_text(json.dumps(info))
+    (cell,) = group_cells(load_runs(tmp_path)[0]).values()
+    assert cell.config_differences()[-1] == "fir version"
