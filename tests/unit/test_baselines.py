@@ -15,6 +15,7 @@ from fir.baselines.concrete import ConcreteSelector
 from fir.baselines.deep import AvGradSelector, DFSSelector
 from fir.baselines.kernel import BAHSICSelector, CCMSelector, hsic, project_capped_simplex
 from fir.baselines.lassonet_wrapper import LassoNetSelector
+from fir.baselines.lime_global import LimeSelector
 from fir.baselines.models import make_mlp, make_svm
 from fir.baselines.mrmr import (
     DiscreteColumns,
@@ -250,6 +251,19 @@ def test_regression_baselines_do_not_depend_on_the_target_s_units():
         lambda: RFESelector(**kw),
         lambda: DFSSelector(**kw, epochs=20, random_state=0),
         lambda: STGSelector(**kw, epochs=20, random_state=0),
+        lambda: AvGradSelector(**kw, epochs=20, random_state=0),
+        lambda: ConcreteSelector(**kw, epochs=20, patience=20, random_state=0),
+        lambda: SANAggregateSelector(**kw, epochs=5, random_state=0),
+        lambda: LimeSelector(**kw, epochs=5, n_samples=30, n_instances=5, random_state=0),
+        lambda: LassoNetSelector(
+            **kw,
+            hidden=(4,),
+            lambda_start=1.0,
+            path_multiplier=2.0,
+            n_iters=(5, 3),
+            patience=(2, 2),
+            random_state=0,
+        ),
     ):
         small_fit, big_fit = make().fit(X, y), make().fit(X, big)
         assert np.array_equal(small_fit.get_support(), big_fit.get_support()), make()
