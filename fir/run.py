@@ -102,47 +102,9 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     folds_dir = out_dir / FOLDS_DIR
-    previous = _previous_run(out_dir) if cfg.resume else None
-    if (
-        previous is not None
-        and previous.get("status") != "completed"
-        and not any(folds_dir.glob("fold_*.json"))
-    ):
-        # a run that failed or stopped before its first fold ended: nothing to resume, so a
-        # fixed config may start afresh there
-        log.info("%s holds a %s run with no completed fold: starting afresh", out_dir,
-                 previous.get("status"))  # fmt: skip
-        previous = None
-        clear_folds(folds_dir)
-        clear_results(out_dir)
-    preloaded: Dataset | None = None  # the data, when a resume had to read it to compare
-    if previous is not None:
-        try:
-            _check_same_config(previous, cfg, out_dir)
-            recorded = data_hashes((previous.get("data") or {}).get("provenance"))
-            if recorded:
-                # The config names a data file, not its content: compare before the run's
-                # record is touched, so that a refused resume leaves the run as it was.
-                preloaded = instantiate(cfg.dataset, _convert_="all")
-                _check_same_data(recorded, preloaded, out_dir)
-        except Exception:
-            _restore_hydra_files(folds_dir, hydra_dir)
-            raise
-        if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
-            _restore_hydra_files(folds_dir, hydra_dir)
-            log.info("%s already holds this run, completed; nothing to do", out_dir)
-            return json.loads((out_dir / SUMMARY_JSON).read_text())
-    elif not cfg.resume:
-        if (out_dir / RUN_JSON).is_file():
-            log.warning(
-                "%s holds an earlier run: its results are replaced (resume=true continues a "
-                "run of the same config instead)",
-                out_dir,
-            )
-        clear_folds(folds_dir)
-        clear_results(out_dir)
-    if previous is None and hydra_dir is not None and hydra_dir.is_dir():
-        _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
+    completed, preloaded = _start(cfg, out_dir, hydra_dir)
+    if completed is not None:
+        return completed
     meta = {
         "dataset": None,
         "method": cfg.method.get("name"),
@@ -255,6 +217,58 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
+
+
+def _start(
+    cfg: DictConfig, out_dir: Path, hydra_dir: Path | None
+) -> tuple[dict[str, Any] | None, Dataset | None]:
+    """What ``out_dir`` holds decides how a run starts: (the summary of a completed run of this
+    config, when ``resume=true`` finds one: nothing to do; the data, when a resume had to read
+    it to compare its files with the recorded ones). A fresh run clears earlier results; a
+    refused resume raises and leaves the directory as it was."""
+    folds_dir = out_dir / FOLDS_DIR
+    previous = _previous_run(out_dir) if cfg.resume else None
+    if (
+        previous is not None
+        and previous.get("status") != "completed"
+        and not any(folds_dir.glob("fold_*.json"))
+    ):
+        # a run that failed or stopped before its first fold ended: nothing to resume, so a
+        # fixed config may start afresh there
+        log.info("%s holds a %s run with no completed fold: starting afresh", out_dir,
+                 previous.get("status"))  # fmt: skip
+        previous = None
+        clear_folds(folds_dir)
+        clear_results(out_dir)
+    preloaded: Dataset | None = None  # the data, when a resume had to read it to compare
+    if previous is not None:
+        try:
+            _check_same_config(previous, cfg, out_dir)
+            recorded = data_hashes((previous.get("data") or {}).get("provenance"))
+            if recorded:
+                # The config names a data file, not its content: compare before the run's
+                # record is touched, so that a refused resume leaves the run as it was.
+                preloaded = instantiate(cfg.dataset, _convert_="all")
+                _check_same_data(recorded, preloaded, out_dir)
+        except Exception:
+            _restore_hydra_files(folds_dir, hydra_dir)
+            raise
+        if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
+            _restore_hydra_files(folds_dir, hydra_dir)
+            log.info("%s already holds this run, completed; nothing to do", out_dir)
+            return json.loads((out_dir / SUMMARY_JSON).read_text()), None
+    elif not cfg.resume:
+        if (out_dir / RUN_JSON).is_file():
+            log.warning(
+                "%s holds an earlier run: its results are replaced (resume=true continues a "
+                "run of the same config instead)",
+                out_dir,
+            )
+        clear_folds(folds_dir)
+        clear_results(out_dir)
+    if previous is None and hydra_dir is not None and hydra_dir.is_dir():
+        _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
+    return None, preloaded
 
 
 def _check_selector_params(selector: BaseEstimator) -> None:
