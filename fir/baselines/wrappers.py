@@ -81,10 +81,14 @@ class ForwardSelector(BaseSelector):
             )
         else:
             X_val = validate_data(self, X_val, reset=False, dtype=np.float64)
+        # the MLP's early stopping holds out 10 % of the training rows: on very few rows that
+        # hold-out would be empty (or miss a class), so it trains its max_iter epochs instead
+        n_classes = len(np.unique(y)) if self.task_ == "classification" else 1
         model = make_mlp(
             self.task_,
             self.hidden,
             max_iter=self.max_iter,
+            early_stopping=int(np.ceil(0.1 * len(y))) >= max(2, n_classes),
             random_state=int(rng.integers(2**31 - 1)),
         )
         sign = 1.0 if self.task_ == "classification" else -1.0  # higher is better

@@ -333,3 +333,13 @@ def test_a_single_class_or_a_single_feature_is_refused_with_the_reason(data):
         DFSSelector(2, epochs=2).fit(X, np.zeros(len(X), dtype=int))
     with pytest.raises(ValueError, match=r"rfe: the data have 1 feature; .* needs d >= 2"):
         RFESelector(1).fit(X[:, :1], y)
+
+
+@CONVERGENCE
+def test_forward_selection_runs_on_very_few_rows():
+    """Its MLP's early-stopping hold-out (10 % of the training rows) would be empty or miss a
+    class on 10 rows; it trains without early stopping there instead of failing."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 4))
+    for y in (np.array([0, 1] * 5), rng.normal(size=10)):
+        assert ForwardSelector(2, max_iter=5, random_state=0).fit(X, y).get_support().sum() == 2
