@@ -16,6 +16,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 
@@ -32,9 +33,9 @@ def _positive_int(value: Any) -> bool:
 
 
 def _ints(value: Any, minimum: int = 1) -> bool:
-    """A non-empty list or tuple of ints >= ``minimum``."""
+    """A non-empty list, tuple or 1-D array of ints >= ``minimum``."""
     return (
-        isinstance(value, list | tuple)
+        (isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim == 1))
         and len(value) > 0
         and all(_int(v) and v >= minimum for v in value)
     )
