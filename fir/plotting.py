@@ -39,13 +39,11 @@ def importance_figure(summary: dict, max_features: int = 40, title: str | None =
     n_folds = summary["n_folds"]
     scored = [f for f in summary["features"] if f["importance_mean"] is not None]
     feats = scored or list(summary["features"])
-    if scored:
-        key = lambda f: -f["importance_mean"]  # noqa: E731
-    else:
-        key = lambda f: -f["selected_folds"]  # noqa: E731
+    rank_by = "importance_mean" if scored else "selected_folds"
     top = len(feats) > max_features
     if top:
-        feats = sorted(sorted(feats, key=key)[:max_features], key=lambda f: f["index"])
+        best = sorted(feats, key=lambda f: -f[rank_by])[:max_features]
+        feats = sorted(best, key=lambda f: f["index"])
     fig, ax = plt.subplots(figsize=(max(4.0, 0.35 * len(feats) + 1.5), 3.2), layout="constrained")
     x = np.arange(len(feats))
     colors = fold_colors(np.array([f["selected_folds"] for f in feats]), n_folds)

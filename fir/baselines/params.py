@@ -101,7 +101,8 @@ RULES: dict[str, Rule] = {
 
 def check_baseline_params(estimator: BaseEstimator) -> None:
     """Raise a ValueError naming the first argument of ``estimator`` that breaks its rule
-    (``RULES``), with the value given and the default as an example."""
+    (``RULES``, or the class's own ``param_rules``), with the value given and the default as
+    an example."""
     defaults = {
         name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()
     }

@@ -69,6 +69,8 @@ class SANNet(nn.Module):
 
 
 class _SANBase(TorchSelector):
+    param_rules = {"hidden": POSITIVE_INT}  # the width of its one dense layer
+
     def __init__(
         self,
         n_features_to_select: int | None = None,
@@ -97,8 +99,6 @@ class _SANBase(TorchSelector):
         self.validation_fraction = validation_fraction
         self.device = device
         self.random_state = random_state
-
-    param_rules = {"hidden": POSITIVE_INT}  # the width of its one dense layer
 
     def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
         return SANNet(d, n_out, self.n_heads, int(self.hidden), float(self.dropout), gen)
