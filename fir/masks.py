@@ -118,7 +118,7 @@ def optimal_mask(
         better = torch.nonzero(cand_scores < score[0]).flatten()
         if better.numel() == 0:
             break
-        mask = candidates[better[0]]
+        mask = candidates[better[0]].clone()  # not a view that keeps every candidate alive
         score, importance = score_and_importance(score_fn, mask[None])
         n_swaps += 1
     return SearchResult(

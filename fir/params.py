@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fir.checks import RANDOM_STATE_FORMS, is_random_state
 from fir.nets import ACTIVATIONS, OPERATORS
 from fir.optim import OPTIMIZERS
 from fir.repro import resolve_device
@@ -72,6 +73,8 @@ def _check_choices(est: DualNetSelector) -> None:
         raise ValueError(f"val_masks={est.val_masks!r} is not supported; use 'opt' or 'all'.")
     if est.task not in TASKS:
         raise ValueError(f"task={est.task!r} is not supported; choose one of {TASKS}.")
+    if not is_random_state(est.random_state):
+        raise ValueError(f"random_state={est.random_state!r} is invalid: use {RANDOM_STATE_FORMS}.")
     for net in ("operator", "selector"):
         name, lr = getattr(est, f"{net}_optimizer"), getattr(est, f"{net}_lr")
         if name not in OPTIMIZERS:

@@ -26,7 +26,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from fir.checks import check_validation
+from fir.checks import (
+    check_known_labels,
+    check_validation,
+    restores_on_failure,
+    warn_if_many_classes,
+)
 from fir.fused import supports as fused_supports
 from fir.masks import optimal_mask
 from fir.metrics import rank_features
@@ -43,10 +48,6 @@ from fir.training import (
 )
 
 log = logging.getLogger(__name__)
-
-
-# task='auto' warns when a numeric y has more than this many classes and this share of samples
-MANY_CLASSES, MANY_CLASSES_SHARE = 20, 0.1
 
 
 def _is_classifier(estimator) -> bool:
@@ -189,10 +190,12 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         Keeps the operator's loss, and so the selector's targets, on a unit scale.
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
-    random_state : int, numpy Generator or None, default=None
-        Seeds every random draw of the fit (splits, initial weights, masks, batches).
+    random_state : int, numpy Generator or RandomState, or None, default=None
+        Seeds every random draw of the fit (splits, initial weights, masks, batches); the
+        global torch and numpy generators are left alone.
     verbose : int, default=0
-        Log progress every 1,000 batches when positive.
+        Log progress every 1,000 batches when positive, through Python's ``logging`` (logger
+        ``fir``): outside ``fir-run``, ``logging.basicConfig(level=logging.INFO)`` shows it.
 
     Attributes
     ----------
@@ -207,7 +210,10 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         Class labels for classification.
     task_ : str
     history_ : fir.training.History
-        Per-step losses for learning curves.
+        Per-step losses for learning curves: ``operator_loss`` and ``mopt_loss`` per batch,
+        ``selector_loss`` per selector step, and per validation ``val_mopt_loss`` (the
+        early-stopping curve; ``val_loss``, over the whole mask batch, is NaN unless
+        ``val_masks="all"``), ``best_batch``, ``stopped_early``.
     operator_, selector_ : torch.nn.Module
         The trained nets (the operator with its best validated weights).
     device_ : torch.device
@@ -368,6 +374,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         self.mask_ = self.mask_.to(device)
 
     # ------------------------------------------------------------------ fit
+    @restores_on_failure
     def fit(self, X, y, X_val=None, y_val=None) -> DualNetSelector:
         """Train the operator and selector nets and find the optimal mask.
 
@@ -386,14 +393,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
         A fit that fails (bad input, divergence, or an interrupt) leaves the estimator as it
         was before the call: unfitted, or with its previous fit intact.
         """
-        before = {k: v for k, v in vars(self).items() if k.endswith("_")}
-        try:
-            return self._fit(X, y, X_val, y_val)
-        except BaseException:
-            for k in [k for k in vars(self) if k.endswith("_")]:
-                delattr(self, k)
-            self.__dict__.update(before)
-            raise
+        return self._fit(X, y, X_val, y_val)
 
     def _fit(self, X, y, X_val, y_val) -> DualNetSelector:
         self.check_params()
@@ -710,17 +710,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
             return "regression"
         if self.task == "classification":
             return self.task
-        n_classes = len(np.unique(y))
-        numeric = np.issubdtype(np.asarray(y).dtype, np.number)
-        if numeric and n_classes > MANY_CLASSES and n_classes > MANY_CLASSES_SHARE * len(y):
-            warnings.warn(
-                f"task='auto' reads y as classification with {n_classes} classes in {len(y)} "
-                "samples, because its values are discrete. If y is a numeric target (a count, a "
-                "rounded measurement), pass task='regression'; pass task='classification' to "
-                "silence this warning.",
-                UserWarning,
-                stacklevel=4,
-            )
+        warn_if_many_classes(y, stacklevel=5)  # _resolve_task, _fit, fit, its wrapper
         return "classification"
 
     def _holdout(self, X, y, stratify: np.ndarray | None, rng: np.random.Generator):
@@ -782,11 +772,6 @@ class _TargetEncoding:
         """``y`` as the operator's target; labels unseen in training are an error."""
         if self.classes is None:
             return ((np.asarray(y, dtype=np.float64) - self.shift) / self.scale).astype(np.float32)
-        unknown = ~np.isin(y, self.classes)
-        if unknown.any():
-            raise ValueError(
-                f"{name} has labels not seen in the training target: "
-                f"{np.unique(y[unknown]).tolist()} (known: {self.classes.tolist()})."
-            )
+        check_known_labels(y, self.classes, name)
         codes = np.searchsorted(self.classes, y)
         return codes.astype(np.float32 if self.kind == "binary" else np.int64)

@@ -81,7 +81,9 @@ class History:
 
     ``operator_loss`` and ``mopt_loss`` have one entry per operator batch (``mopt_loss`` is NaN
     in Phase I); ``selector_loss`` one per selector step at ``selector_batch``; the validation
-    arrays one per validation at ``val_batch`` (Phase II only).
+    arrays one per validation at ``val_batch`` (Phase II only). ``val_mopt_loss`` (and
+    ``val_mopt_accuracy``, classification) is the m_opt column that early stopping watches;
+    ``val_loss``, the mean over the whole mask batch, is NaN unless ``val_masks="all"``.
     """
 
     operator_loss: np.ndarray
@@ -407,7 +409,7 @@ def train_dual_net(
     amp = _Precision(cfg.precision, device)
     period, size = cfg.selector_period, cfg.mask_batch_size
     n_windows = -(-cfg.max_batches // period)
-    weights2 = torch.ones(period, size, device=device)
+    weights2 = torch.full((period, size), cfg.selector_weights[2], device=device)  # others
     weights2[:, cfg.n_random + 1] = cfg.selector_weights[0]  # m_best row
     weights2[:, cfg.n_random] = cfg.selector_weights[1]  # m_opt row
     weights1 = torch.ones(period, size, device=device)

@@ -12,21 +12,25 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from fir.baselines.params import Rule, check_baseline_params
+from fir.checks import warn_if_many_classes
 
 TASKS = ("auto", "classification", "regression")
 
 
 def check_s(method: str, s: int | None, n_features: int) -> int:
-    """``s`` as an int in ``[1, n_features)``; otherwise an error naming method, value and fix."""
-    if s is None or isinstance(s, bool) or not isinstance(s, int | np.integer):
+    """``s`` as an int in ``[1, n_features)`` (None: half the features, as DualNetSelector and
+    scikit-learn's RFE); otherwise an error naming method, value and fix."""
+    if n_features < 2:
+        raise ValueError(
+            f"{method}: the data have n_features = {n_features}; selecting s of d features needs "
+            "d >= 2 (s features selected, at least one left out)."
+        )
+    if s is None:
+        return max(1, n_features // 2)
+    if isinstance(s, bool) or not isinstance(s, int | np.integer):
         raise TypeError(
             f"{method}: n_features_to_select must be an int (the paper's s); got {s!r}. "
             f"Example: n_features_to_select=5 (fir-run s=5)."
-        )
-    if n_features < 2:
-        raise ValueError(
-            f"{method}: the data have {n_features} feature; selecting s of d features needs "
-            "d >= 2 (s features selected, at least one left out)."
         )
     if not 1 <= s < n_features:
         raise ValueError(
@@ -46,6 +50,8 @@ def resolve_task(method: str, task: str, y: np.ndarray, supported: Sequence[str]
         raise ValueError(f"{method}: task={task!r} is not one of {TASKS}.")
     if task == "auto":
         task = "regression" if type_of_target(y) == "continuous" else "classification"
+        if task == "classification":
+            warn_if_many_classes(y, stacklevel=4)  # resolve_task, fit, its wrapper
     if task == "classification" and len(np.unique(y)) < 2:
         raise ValueError(
             f"{method}: y holds a single class ({np.unique(y).tolist()}); feature selection "
@@ -91,17 +97,19 @@ def order_from_scores(scores: np.ndarray, rng: np.random.Generator | None = None
 
 
 def _tie_seed(random_state) -> int | None:
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(2**31 - 1))
-    return None if random_state is None else int(random_state) + 1
+    if random_state is None or isinstance(
+        random_state, np.random.Generator | np.random.RandomState
+    ):
+        return int(np.random.default_rng(random_state).integers(2**31 - 1))
+    return int(random_state) + 1
 
 
 class BaseSelector(SelectorMixin, BaseEstimator):
     """Base of every baseline: ``support_`` and ``ranking_`` come from :meth:`_set_order`.
 
-    Subclasses implement ``fit``; they call :meth:`_set_scores` when the method scores every
-    feature (top ``s`` of the scores) or :meth:`_set_order` when it only orders them (their
-    ``feature_importances_`` are NaN).
+    Subclasses implement ``fit``, decorated with ``fir.checks.restores_on_failure``; they call
+    :meth:`_set_scores` when the method scores every feature (top ``s`` of the scores) or
+    :meth:`_set_order` when it only orders them (their ``feature_importances_`` are NaN).
     """
 
     method_name = "baseline"

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fir.baselines.base import check_s
 from fir.baselines.deep import _DeepBase
 from fir.baselines.torch_base import mlp, release_generators
 
@@ -76,8 +77,8 @@ class ConcreteSelector(_DeepBase):
 
     Parameters
     ----------
-    n_features_to_select : int
-        ``s`` = the number of concrete nodes.
+    n_features_to_select : int or None, default=None
+        ``s`` = the number of concrete nodes; None selects half the features.
     start_temperature, end_temperature : float, default=10.0, 0.01
         The reference's exponential annealing from start to end over ``epochs``.
     task, hidden, activation, epochs, batch_size, lr, patience, validation_fraction, device,
@@ -141,7 +142,7 @@ class ConcreteSelector(_DeepBase):
             )
 
     def _build_net(self, d: int, n_out: int, gen: torch.Generator) -> nn.Module:
-        k = int(self.n_features_to_select)
+        k = check_s(self.method_name, self.n_features_to_select, d)
         return nn.Sequential(
             ConcreteSelect(d, k, gen), mlp([k, *self.hidden, n_out], self.activation, gen)
         )

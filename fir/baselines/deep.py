@@ -66,8 +66,8 @@ class DFSSelector(_DeepBase):
 
     Parameters
     ----------
-    n_features_to_select : int
-        ``s``.
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     lambda_ : float, default=0.01
         Input-layer penalty (paper: 0.01 synthetic and MNIST, 0.008 enhancer-promoter).
     lambda2 : float, default=1.0

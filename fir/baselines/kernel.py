@@ -9,6 +9,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, order_from_scores, resolve_task
+from fir.checks import restores_on_failure
 from fir.repro import make_generators, resolve_device
 
 DTYPE = torch.float64
@@ -67,7 +68,8 @@ class BAHSICSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     fraction : float, default=0.1
         Share of the remaining features removed per iteration.
@@ -93,6 +95,7 @@ class BAHSICSelector(BaseSelector):
         self.chunk = chunk
         self.device = device
 
+    @restores_on_failure
     def fit(self, X, y):
         """Eliminate features backward until ``s`` remain."""
         self.check_params()
@@ -100,7 +103,7 @@ class BAHSICSelector(BaseSelector):
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         device = resolve_device(self.device)
-        Xt = torch.as_tensor(X, dtype=DTYPE, device=device)
+        Xt = torch.tensor(X, dtype=DTYPE, device=device)  # a copy: X may be read-only (pandas)
         Lc = centre(label_gram(y, self.task_, device))
         remaining = list(range(X.shape[1]))
         eliminated: list[int] = []
@@ -157,7 +160,8 @@ class CCMSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     epsilon : float, default=0.001
         Regulariser (paper: 0.001 classification, 0.1 regression).
@@ -197,6 +201,7 @@ class CCMSelector(BaseSelector):
         self.device = device
         self.random_state = random_state
 
+    @restores_on_failure
     def fit(self, X, y):
         """Optimise the feature weights and keep the ``s`` largest."""
         self.check_params()
@@ -208,7 +213,7 @@ class CCMSelector(BaseSelector):
         if self.max_samples is not None and len(X) > self.max_samples:
             rows = rng.choice(len(X), self.max_samples, replace=False)
             X, y = X[rows], np.asarray(y)[rows]
-        Xt = torch.as_tensor(X, dtype=DTYPE, device=device)
+        Xt = torch.tensor(X, dtype=DTYPE, device=device)  # a copy: X may be read-only (pandas)
         m, d = Xt.shape
         Lc = centre(label_gram(y, self.task_, device))
         w = torch.full((d,), s / d, dtype=DTYPE, device=device)

@@ -18,7 +18,7 @@ from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
 from fir.baselines.params import OPTIONAL_POSITIVE_INT, PAIR
-from fir.checks import check_validation
+from fir.checks import check_known_labels, check_validation, restores_on_failure
 from fir.repro import make_generators, resolve_device
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,8 @@ class LassoNetSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
-        ``s``.
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     hidden : sequence of int, default=(60, 30, 20)
         ``hidden_dims`` of the LassoNet (operator-shaped; the package default is (100,)).
@@ -90,6 +90,7 @@ class LassoNetSelector(BaseSelector):
         self.device = device
         self.random_state = random_state
 
+    @restores_on_failure
     def fit(self, X, y, X_val=None, y_val=None):
         """Run the LassoNet path on ``(X, y)`` (``(X_val, y_val)``, or a held-out
         ``validation_fraction``, drives its early stopping) and keep the top ``s``."""
@@ -107,6 +108,7 @@ class LassoNetSelector(BaseSelector):
             self.classes_ = encoder.classes_
             y = encoder.transform(y)
             if y_val is not None:
+                check_known_labels(y_val, encoder.classes_, f"{self.method_name}: y_val")
                 y_val = encoder.transform(np.asarray(y_val))
             cls = LassoNetClassifier
         else:

@@ -54,8 +54,9 @@ class LimeSelector(_DeepBase):
 
     Parameters
     ----------
-    n_features_to_select : int
-        ``s``; the top ``s`` of the aggregated importance are selected.
+    n_features_to_select : int or None, default=None
+        ``s``; the top ``s`` of the aggregated importance are selected. None selects half the
+        features.
     n_samples : int, default=500
         Perturbations per explanation (the paper's value; LIME's ``num_samples``).
     n_instances : int or None, default=200

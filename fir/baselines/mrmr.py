@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task
+from fir.checks import restores_on_failure
 
 
 def discretise(X: np.ndarray, threshold: float) -> np.ndarray:
@@ -105,7 +106,8 @@ class MRMRSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification"}, default="auto"
     threshold : float, default=1.0
         Discretisation at ``mean +- threshold * std``.
@@ -121,6 +123,7 @@ class MRMRSelector(BaseSelector):
         self.task = task
         self.threshold = threshold
 
+    @restores_on_failure
     def fit(self, X, y):
         """Discretise, then order the features greedily by MIQ."""
         self.check_params()

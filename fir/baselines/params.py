@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from fir.checks import RANDOM_STATE_FORMS, is_random_state
+
 
 def _int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -96,6 +98,7 @@ RULES: dict[str, Rule] = {
     "validation_fraction": (lambda v: _number(v) and 0 < v < 1, "a fraction in (0, 1)"),
     "fraction": (lambda v: _number(v) and 0 < v < 1, "a fraction in (0, 1)"),
     "dropout": (lambda v: _number(v) and 0 <= v < 1, "a probability in [0, 1)"),
+    "random_state": (is_random_state, RANDOM_STATE_FORMS),
 }
 
 

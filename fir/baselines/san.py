@@ -118,8 +118,8 @@ class SANAggregateSelector(_SANBase):
 
     Parameters
     ----------
-    n_features_to_select : int
-        ``s``; the top ``s`` of the importance are selected.
+    n_features_to_select : int or None, default=None
+        ``s``; the top ``s`` of the importance are selected. None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     n_heads : int, default=1
         Attention heads ``k``.

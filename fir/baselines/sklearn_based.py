@@ -20,7 +20,7 @@ from fir.baselines.base import (
     resolve_task,
     target_scale,
 )
-from fir.checks import check_validation
+from fir.checks import check_validation, restores_on_failure
 
 
 def _seed(random_state) -> int | None:
@@ -40,7 +40,8 @@ class LassoSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     n_lambdas : int, default=20
         Size of the penalty grid (log-spaced; LassoCV's path, or ``Cs`` for the logistic model).
@@ -69,6 +70,7 @@ class LassoSelector(BaseSelector):
         self.max_iter = max_iter
         self.random_state = random_state
 
+    @restores_on_failure
     def fit(self, X, y):
         """Grid-search the penalty, fit, and select the ``s`` largest ``|coef|``."""
         self.check_params()
@@ -106,7 +108,8 @@ class RandomForestSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     n_estimators_grid : sequence of int, default=(50, 100, 150, 220)
     max_depth_grid : sequence of int, default=(7, 12, 18, 24)
@@ -139,6 +142,7 @@ class RandomForestSelector(BaseSelector):
         self.n_repeats = n_repeats
         self.random_state = random_state
 
+    @restores_on_failure
     def fit(self, X, y, X_val=None, y_val=None):
         """Grid-search the forest on ``(X, y)``; permutation importance on ``(X_val, y_val)``
         when given (held-out data), else on ``(X, y)``."""
@@ -185,7 +189,8 @@ class RFESelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     C : float, default=1.0
     step : int, default=1
@@ -207,6 +212,7 @@ class RFESelector(BaseSelector):
         self.C = C
         self.step = step
 
+    @restores_on_failure
     def fit(self, X, y):
         """Eliminate features recursively down to ``s``."""
         self.check_params()

@@ -55,8 +55,8 @@ class STGSelector(_DeepBase):
 
     Parameters
     ----------
-    n_features_to_select : int
-        ``s``.
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     lam : float, default=0.1
         Weight of the expected-open-gates penalty (mean over features).
     sigma : float, default=0.5

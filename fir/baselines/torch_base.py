@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
-from fir.checks import check_validation
+from fir.checks import check_known_labels, check_validation, restores_on_failure
 from fir.nets import _dense_stack, _reset_stack
 from fir.repro import make_generators, resolve_device
 
@@ -60,6 +60,7 @@ class TorchSelector(BaseSelector):
         raise NotImplementedError
 
     # ---------------------------------------------------------------- fit
+    @restores_on_failure
     def fit(self, X, y, X_val=None, y_val=None):
         """Train on ``(X, y)``; ``(X_val, y_val)`` (or a held-out ``validation_fraction``)
         drives early stopping. Sets ``support_``, ``ranking_``, ``feature_importances_``."""
@@ -99,7 +100,9 @@ class TorchSelector(BaseSelector):
         Xt, yt = self._tensors(X, y_enc)
         Xv, yvt = self._tensors(X_val, yv)
         n_out = len(self.classes_) if self.task_ == "classification" else 1
-        self.net_ = self._build_net(X.shape[1], n_out, gen).to(self.device_)
+        with torch.random.fork_rng(devices=[]):  # layers draw from the global CPU generator
+            # before _build_net redraws them from gen; the caller's global state is kept
+            self.net_ = self._build_net(X.shape[1], n_out, gen).to(self.device_)
         self._train(Xt, yt, Xv, yvt, gen)
         self.net_.eval()
         self._finish(Xt, yt, s)
@@ -112,6 +115,8 @@ class TorchSelector(BaseSelector):
         if fit:
             self._encoder = LabelEncoder().fit(y)
             self.classes_ = self._encoder.classes_
+        else:
+            check_known_labels(y, self.classes_, f"{self.method_name}: y_val")
         return self._encoder.transform(y)
 
     def _tensors(self, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,7 +17,7 @@ from fir.baselines.base import (
     resolve_task,
 )
 from fir.baselines.models import make_mlp
-from fir.checks import check_validation
+from fir.checks import check_validation, restores_on_failure
 from fir.metrics import task_score
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ class ForwardSelector(BaseSelector):
 
     Parameters
     ----------
-    n_features_to_select : int
+    n_features_to_select : int or None, default=None
+        ``s``; None selects half the features.
     task : {"auto", "classification", "regression"}, default="auto"
     hidden : sequence of int, default=(60, 30, 20)
         Hidden sizes of the wrapped MLP (sigmoid, Adam, early stopping;
@@ -64,6 +65,7 @@ class ForwardSelector(BaseSelector):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
 
+    @restores_on_failure
     def fit(self, X, y, X_val=None, y_val=None):
         """Select ``s`` features greedily."""
         self.check_params()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ from fir.baselines.san import SANAggregateSelector
 from fir.baselines.sklearn_based import LassoSelector, RandomForestSelector, RFESelector
 from fir.baselines.stg import STGSelector
 from fir.baselines.wrappers import ForwardSelector
+from tests.unit.test_baselines_peers import TINY as PEERS
 
 CONVERGENCE = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -283,7 +285,7 @@ BAD_VALUES = {  # a value that breaks each rule
     "max_depth_grid": [0], "lr": -1, "C": 0, "M": -1, "sigma": 0, "epsilon": 0, "tol": 0,
     "threshold": -1, "start_temperature": 0, "end_temperature": 0, "path_multiplier": 1.0,
     "lambda_": -0.1, "lambda2": -1, "lam": -1, "alpha1": -1, "alpha2": float("nan"),
-    "validation_fraction": 1.0, "fraction": 0, "dropout": 1.0,
+    "validation_fraction": 1.0, "fraction": 0, "dropout": 1.0, "random_state": "0",
 }  # fmt: skip
 
 
@@ -331,7 +333,7 @@ def test_a_single_class_or_a_single_feature_is_refused_with_the_reason(data):
     X, y = data
     with pytest.raises(ValueError, match=r"dfs: y holds a single class"):
         DFSSelector(2, epochs=2).fit(X, np.zeros(len(X), dtype=int))
-    with pytest.raises(ValueError, match=r"rfe: the data have 1 feature; .* needs d >= 2"):
+    with pytest.raises(ValueError, match=r"rfe: the data have n_features = 1; .* needs d >= 2"):
         RFESelector(1).fit(X[:, :1], y)
 
 
@@ -343,3 +345,62 @@ def test_forward_selection_runs_on_very_few_rows():
     X = rng.normal(size=(10, 4))
     for y in (np.array([0, 1] * 5), rng.normal(size=10)):
         assert ForwardSelector(2, max_iter=5, random_state=0).fit(X, y).get_support().sum() == 2
+
+
+@CONVERGENCE
+@pytest.mark.parametrize("name", sorted({**TINY, **PEERS}))
+def test_without_s_half_is_selected_and_global_rng_is_left_alone(name, data):
+    """None means half the features, as for DualNetSelector and scikit-learn's RFE (it was the
+    default and an error); the fit draws only from random_state, as DualNetSelector does."""
+    X, y = data
+    torch_state = torch.get_rng_state()
+    numpy_state = np.random.get_state()[1].copy()  # noqa: NPY002 (the global state is the point)
+    sel = {**TINY, **PEERS}[name](None).fit(X, y)
+    assert sel.get_support().sum() == 3
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)  # noqa: NPY002
+
+
+@CONVERGENCE
+@pytest.mark.parametrize("name", sorted({**TINY, **PEERS}))
+def test_a_failed_fit_leaves_the_estimator_as_it_was(name, data):
+    """Was: new feature names beside the old selection, so get_feature_names_out named the
+    wrong columns and transform refused the data the selection was made on."""
+    import pandas as pd
+
+    X, y = data
+    first = pd.DataFrame(X, columns=[f"a{i}" for i in range(6)])
+    other = pd.DataFrame(X[:, :4], columns=[f"b{i}" for i in range(4)])
+    make = {**TINY, **PEERS}[name]
+    fresh = make(3)
+    with pytest.raises(ValueError, match="single class"):
+        fresh.fit(first, np.zeros(len(y), dtype=int))
+    assert vars(fresh) == vars(make(3))  # still unfitted
+
+    sel = make(3).fit(first, y)
+    state, names = dict(vars(sel)), sel.get_feature_names_out().tolist()
+    with pytest.raises(ValueError, match="single class"):
+        sel.fit(other, np.zeros(len(y), dtype=int))
+    assert vars(sel).keys() == state.keys()
+    assert all(vars(sel)[k] is v for k, v in state.items())
+    assert sel.get_feature_names_out().tolist() == names
+    assert sel.transform(first).shape == (80, 3)
+
+
+def test_baselines_warn_like_the_dual_net_when_discrete_y_looks_like_a_count(data):
+    X, _ = data
+    counts = np.arange(80) % 40  # 40 distinct integers in 80 rows
+    with pytest.warns(UserWarning, match=r"40 classes in 80 samples.*task='regression'") as rec:
+        MRMRSelector(2).fit(X, counts)
+    assert rec[0].filename == __file__  # points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MRMRSelector(2, task="classification").fit(X, counts)
+
+
+@pytest.mark.parametrize("name", ["dfs", "lassonet"])
+def test_an_unseen_validation_label_names_y_val(name, data):
+    X, y = data
+    make = {**TINY, **PEERS}[name]
+    with pytest.raises(ValueError, match=rf"{name}: y_val has labels not seen .*\[7\]"):
+        make(2).fit(X[20:], y[20:], X_val=X[:20], y_val=np.where(np.arange(20) == 3, 7, y[:20]))

@@ -125,3 +125,19 @@ def test_batched_search_makes_the_sequential_choices_and_never_gets_worse():
         assert torch.equal(result.mask, sequential_search(score_fn, d, s, 12)), trial
         assert result.mask.sum() == s
         assert score_fn(result.mask[None])[0] <= score_fn(start)[0] + 1e-6
+
+
+def test_search_result_owns_its_mask_not_the_candidate_batch():
+    # A fitted selector keeps the mask (mask_) and pickles it: it must not be a row view that
+    # keeps the search's whole (n_candidates, d) batch alive.
+    g, d, s = gen(3), 8, 3
+    for _ in range(20):
+        w = torch.randn(d, d, generator=g) * 0.5
+        base = quadratic_selector((torch.rand(d, generator=g) > 0.6).float())
+        result = optimal_mask(
+            lambda m, w=w, base=base: base(m) + ((m @ w) * m).sum(-1), d, s, 12, device=CPU
+        )
+        if result.n_swaps > 0:  # the mask came from a candidate batch
+            break
+    assert result.n_swaps > 0
+    assert result.mask.untyped_storage().nbytes() == d * result.mask.element_size()

@@ -39,7 +39,8 @@ def test_phase2_mask_batch_layout():
     assert phase1.shape == (4, 10, 8) and torch.equal(phase1.sum(-1), torch.full((4, 10), 3.0))
 
 
-def test_selector_weights_sit_on_the_m_opt_and_m_best_rows(monkeypatch, data):
+@pytest.mark.parametrize("weights", [(10.0, 5.0, 1.0), (2.0, 0.5, 3.0)])
+def test_selector_weights_sit_on_the_m_opt_m_best_and_other_rows(monkeypatch, data, weights):
     import fir.training as training
 
     seen = []
@@ -51,11 +52,12 @@ def test_selector_weights_sit_on_the_m_opt_and_m_best_rows(monkeypatch, data):
 
     monkeypatch.setattr(training, "selector_objective", spy)
     X, y = data
-    DualNetSelector(2, **TINY).fit(X, y)
+    DualNetSelector(2, selector_weights=weights, **TINY).fit(X, y)
     phase1, phase2 = seen[0].view(8, 8), seen[-1].view(-1, 8)
-    assert (phase1 == 1).all()
-    assert (phase2[:, 4] == 5).all() and (phase2[:, 5] == 10).all()  # m_opt, m_best
-    assert (phase2[:, [0, 1, 2, 3, 6, 7]] == 1).all()
+    w_best, w_opt, w_other = weights
+    assert (phase1 == 1).all()  # Phase I is unweighted
+    assert (phase2[:, 4] == w_opt).all() and (phase2[:, 5] == w_best).all()
+    assert (phase2[:, [0, 1, 2, 3, 6, 7]] == w_other).all()
 
 
 def test_early_stopping_restores_the_best_operator(data):
