@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -98,6 +99,17 @@ class LassoSelector(BaseSelector):
             self.lambda_ = float(1.0 / np.ravel(model.C_)[0])
             coef = np.abs(np.atleast_2d(model.coef_)).sum(0)
         self.estimator_ = model
+        n_nonzero = int(np.count_nonzero(coef))
+        if n_nonzero < s:
+            warnings.warn(
+                f"lasso: only {n_nonzero} of {len(coef)} coefficients are non-zero at the "
+                f"cross-validated penalty (lambda={self.lambda_:.3g}), so {s - n_nonzero} of the "
+                f"s={s} selected features are drawn at random among the zero ones. A linear "
+                "model may not see these features' effect (e.g. XOR); compare with a "
+                "non-linear method.",
+                UserWarning,
+                stacklevel=3,  # fit, its wrapper
+            )
         self._set_scores(coef, s)
         return self
 

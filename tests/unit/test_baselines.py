@@ -404,3 +404,15 @@ def test_an_unseen_validation_label_names_y_val(name, data):
     make = {**TINY, **PEERS}[name]
     with pytest.raises(ValueError, match=rf"{name}: y_val has labels not seen .*\[7\]"):
         make(2).fit(X[20:], y[20:], X_val=X[:20], y_val=np.where(np.arange(20) == 3, 7, y[:20]))
+
+
+def test_lasso_says_when_its_selection_is_drawn_among_zero_coefficients():
+    from fir.data.synthetic import xor_sample
+
+    X, y = xor_sample(200, np.random.default_rng(0))  # no linear effect at all
+    with pytest.warns(UserWarning, match=r"lasso: only 0 of 10 .* drawn at random") as rec:
+        LassoSelector(5, n_lambdas=3, cv=2, random_state=0).fit(X, y)
+    assert rec[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a linear effect: enough non-zero coefficients
+        LassoSelector(1, n_lambdas=3, cv=2, random_state=0).fit(X, (X[:, 0] > 0).astype(int))
