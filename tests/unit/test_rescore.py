@@ -35,6 +35,7 @@ def test_rescore_equals_a_run_with_that_estimator(tmp_path):
     assert (table["n_selected"] == 5).all() and (table["model"] == "svm").all()
 
 
+@pytest.mark.filterwarnings("ignore:lasso. only 0 of 10:UserWarning")  # no linear effect on XOR
 def test_the_estimator_group_replaces_the_methods_own_model(tmp_path):
     inline = pd.read_csv(tiny_run(tmp_path / "inline", SVM) / "folds.csv")
     grouped = pd.read_csv(tiny_run(tmp_path / "group", "estimator=svm") / "folds.csv")
