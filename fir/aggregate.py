@@ -1,14 +1,18 @@
 """Run directories -> one comparison table (CSV + Markdown).
 
-Runs are found by their ``run.json`` or ``summary.json`` under a root and identified by what
-their ``run.json`` and ``summary.json`` say, never by directory names. A run that did not
-complete, or whose contract files are missing or unreadable, is skipped and reported.
+Runs are found by their ``run.json`` or ``summary.json`` under a root (following symlinked
+directories; a run reached twice counts once) and identified by what their ``run.json`` and
+``summary.json`` say, never by directory names. A run that did not complete, or whose contract
+files are missing or unreadable, is skipped and reported (with how to continue it when it was
+killed or interrupted).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,9 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 REQUIRED_FILES = (RUN_JSON, SUMMARY_JSON, FOLDS_CSV, FEATURES_CSV)
 HYDRA_YAML = Path(".hydra") / "hydra.yaml"  # Hydra's record of the run: its config choices
+OVERRIDES_YAML = Path(".hydra") / "overrides.yaml"  # the run's command-line overrides
+RESUMABLE = ("running", "interrupted")  # statuses of a run that resume=true can continue
+SORT_COLUMNS = ["dataset", "s", "method", "profile", "seed"]
 
 
 @dataclass
@@ -62,7 +69,10 @@ def read_run(run_dir: Path) -> RunFiles:
     info = _read_json(run_dir / RUN_JSON) if has_info else {}
     if has_info and info.get("status") != "completed":
         error = f" (error: {info['error']})" if info.get("error") else ""
-        raise ValueError(f"run.json status is {info.get('status')!r}, not 'completed'{error}")
+        raise ValueError(
+            f"run.json status is {info.get('status')!r}, not 'completed'{error}"
+            + _resume_advice(run_dir, info.get("status"))
+        )
     missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
@@ -76,6 +86,32 @@ def read_run(run_dir: Path) -> RunFiles:
     if absent:
         raise ValueError(f"{SUMMARY_JSON} lacks field(s) {', '.join(absent)}")
     return RunFiles(run_dir, info, summary, folds)
+
+
+def _resume_advice(run_dir: Path, status: Any) -> str:
+    """How to continue a run that ``status`` says was killed or stopped ("" otherwise)."""
+    if status not in RESUMABLE:
+        return ""
+    state = "still running, or killed" if status == "running" else "stopped"
+    command = " ".join(
+        ["fir-run", *_overrides(run_dir), "resume=true",
+         shlex.quote(f"hydra.run.dir={Path(run_dir).absolute()}")]
+    )  # fmt: skip
+    return f"; {state}: continue where it stopped with `{command}`"
+
+
+def _overrides(run_dir: Path) -> list[str]:
+    """The run's command-line overrides from ``.hydra/overrides.yaml`` (without ``resume``
+    and ``hydra.*``); ``<same overrides>`` when that file is missing or unreadable."""
+    try:
+        overrides = yaml.safe_load((run_dir / OVERRIDES_YAML).read_text())
+    except (OSError, yaml.YAMLError):
+        return ["<same overrides>"]
+    if not isinstance(overrides, list):
+        return ["<same overrides>"]
+    keep = [str(o) for o in overrides]
+    skip = ("resume=", "hydra.", "+hydra.", "~hydra.")
+    return [shlex.quote(o) for o in keep if not o.startswith(skip)]
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -161,8 +197,19 @@ def load_run(run_dir: Path) -> dict[str, Any]:
 
 def find_run_dirs(root: Path) -> list[Path]:
     """Every directory under ``root`` (``root`` included) holding a ``run.json`` or a
-    ``summary.json``, sorted; the files, not the directory names, identify a run."""
-    found = {p.parent for name in (RUN_JSON, SUMMARY_JSON) for p in Path(root).rglob(name)}
+    ``summary.json``, sorted; the files, not the directory names, identify a run. Symlinked
+    directories are followed; a directory reached twice (two links, or a link loop) is
+    visited once, at the first path reached in sorted order."""
+    found, seen = [], set()
+    for path, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(path)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs.sort()
+        if RUN_JSON in files or SUMMARY_JSON in files:
+            found.append(Path(path))
     return sorted(found)
 
 
@@ -172,7 +219,7 @@ def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(
-            f"results root {root} does not exist; pass a fir-run output "
+            f"results root {root} does not exist or is not a directory; pass a fir-run output "
             "directory (e.g. outputs/multirun/<date>)."
         )
     rows, skipped = [], []
@@ -183,7 +230,7 @@ def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
             skipped.append(SkippedRun(run_dir, str(exc)))
             log.warning("skipping %s: %s", run_dir, exc)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    table = table.sort_values(["dataset", "s", "method", "seed"], kind="stable")
+    table = table.sort_values(SORT_COLUMNS, kind="stable")
     return table.reset_index(drop=True), skipped
 
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from fir.aggregate import SkippedRun
 from fir.report import curves, figures, maps
 from fir.report.cells import Cell, group_cells
-from fir.report.paper import TARGETS
+from fir.report.paper import ENHANCER_PROMOTER, TARGETS
 from fir.report.reproduction import write_reproduction
 from fir.report.runs import RunRecord, load_runs
 from fir.report.tables import relative, write_all_tables
@@ -33,12 +33,19 @@ SKIPPED_CSV = "skipped.csv"
 TABLES_DIR = "tables"
 FIGURES_DIR = "figures"
 # the files the last fir-report wrote into its --out directory, one relative path per line:
-# removed before the next invocation writes, so that no stale table or figure is left behind
+# those the next invocation did not write again are removed once it has written its own, so
+# that no stale table or figure is left behind (and a report that fails removes nothing)
 MANIFEST = ".fir-report-files"
+# figures of tabular datasets other than enhancer-promoter: Figure 5's kind, no paper figure
+NAMED_IMPORTANCE = "Named-feature importance (no paper figure)"
 
 
 class NoRunsError(FileNotFoundError):
     """The directory holds no run at all (no ``run.json`` or ``summary.json`` below it)."""
+
+
+class OutputDirError(NotADirectoryError):
+    """The output directory (``--out``) cannot be a directory (it is a file, say)."""
 
 
 @dataclass
@@ -85,15 +92,16 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
              root, len(records), len(skipped))  # fmt: skip
     report = Report(root=root, out_dir=out_dir, records=records, skipped_runs=skipped)
     report.notes = [f"{relative(r.path, root)}: {note}" for r in records for note in r.notes]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_previous_outputs(out_dir)
+    _make_out_dir(out_dir)
+    previous = _previous_outputs(out_dir)
     cells = list(group_cells(records).values())
+    report.notes += _variant_notes(cells, root)
     for cell in cells:
         if differing := cell.config_differences():
             log.warning(
                 "%s / %s / s=%d pools %d runs whose configs differ in %s; to compare such "
                 "variants, report them from separate directories",
-                cell.dataset, cell.label, cell.s, len(cell.runs), ", ".join(differing),
+                cell.dataset_label, cell.label, cell.s, len(cell.runs), ", ".join(differing),
             )  # fmt: skip
     report.tables, report.tables_skipped = write_all_tables(
         cells, records, root, out_dir / TABLES_DIR
@@ -106,22 +114,64 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     report.documents.append(_write_skipped(report))
     report.documents.append(_write_index(report))
     written = [*report.tables, *(p for f in report.figures for p in f.paths), *report.documents]
+    _remove_stale(previous - {p.resolve() for p in written})
     (out_dir / MANIFEST).write_text("".join(f"{relative(p, out_dir)}\n" for p in written))
     return report
 
 
-def _remove_previous_outputs(out_dir: Path) -> None:
-    """Remove the files an earlier fir-report listed in ``out_dir``'s manifest (only those,
-    and only inside ``out_dir``): runs removed since, or another budget, leave no stale file."""
+def _make_out_dir(out_dir: Path) -> None:
+    """Create ``out_dir``; OutputDirError (one line, naming ``--out``) when it cannot be."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputDirError(
+            f"--out {out_dir} is a file, not a directory; pass a directory (created when "
+            f"missing), e.g. --out {out_dir.with_suffix('')}_report"
+        )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputDirError(
+            f"--out {out_dir} cannot be created ({exc.strerror or exc}); pass a directory "
+            "that can be written"
+        ) from exc
+
+
+def _previous_outputs(out_dir: Path) -> set[Path]:
+    """The files an earlier fir-report listed in ``out_dir``'s manifest (only those inside
+    ``out_dir``), resolved."""
     manifest = out_dir / MANIFEST
     if not manifest.is_file():
-        return
+        return set()
     root = out_dir.resolve()
-    for line in manifest.read_text().splitlines():
-        path = (out_dir / line).resolve()
-        if line and path.is_relative_to(root) and path.is_file():
+    paths = {(out_dir / line).resolve() for line in manifest.read_text().splitlines() if line}
+    return {p for p in paths if p.is_relative_to(root)}
+
+
+def _remove_stale(paths: set[Path]) -> None:
+    """Remove the earlier report's files this one did not write again: runs removed since, or
+    another budget, leave no stale file."""
+    for path in paths:
+        if path.is_file():
             path.unlink()
-    manifest.unlink()
+
+
+def _variant_notes(cells: list[Cell], root: Path) -> list[str]:
+    """One warning (logged and returned as a note) per dataset name whose runs differ in their
+    data and are reported as separate datasets, naming a run directory of each."""
+    variants: dict[str, dict[str, Path]] = {}
+    for cell in cells:
+        if cell.variant:
+            variants.setdefault(cell.dataset, {}).setdefault(cell.dataset_label, cell.runs[0].path)
+    notes = []
+    for dataset, labels in variants.items():
+        shown = "; ".join(f"'{label}' (e.g. {relative(path, root)})"
+                          for label, path in labels.items())  # fmt: skip
+        notes.append(
+            f"runs of dataset '{dataset}' differ in task, number or names of features, so they "
+            f"are not pooled but reported as {len(labels)} datasets: {shown}; to name them "
+            "yourself, run with dataset.name=<name>, or report them from separate directories"
+        )
+        log.warning("%s", notes[-1])
+    return notes
 
 
 @dataclass
@@ -145,9 +195,10 @@ def _draw_figures(report: Report, cells: list[Cell]) -> None:
         ("Figures 3, V", "no run with image_means.npz (an image dataset)", _fig3_v),
         ("Figure VI", "no image dataset run by one method at two or more values of s", _fig6),
         ("Figures 4, VIII", "no dataset run at two or more values of s", _fig4),
-        ("Figures 5, IX", "no run of a tabular dataset without known relevant features",
-         _fig5),
-        ("Figure X", "no tabular dataset run by one method at two or more values of s", _figx),
+        ("Figures 5, IX", "no run of enhancer-promoter", _fig5),
+        ("Figure X", "no enhancer-promoter run by one method at two or more values of s", _figx),
+        (NAMED_IMPORTANCE, "no run of another tabular dataset without known relevant "
+         "features", _named),
         ("Figures II-IV, VII", "no run with training histories (folds/fold_KK_history.npz)",
          _fig_curves),
     ]  # fmt: skip
@@ -173,7 +224,7 @@ def _by(cells: list[Cell], key: Callable[[Cell], tuple]) -> dict[tuple, list[Cel
 
 def _fig2(cells: list[Cell]) -> Iterator[Drawn]:
     synthetic = [c for c in cells if c.informative]
-    for (dataset, s), group in _by(synthetic, lambda c: (c.dataset, c.s)).items():
+    for (dataset, s), group in _by(synthetic, lambda c: (c.dataset_label, c.s)).items():
         yield Drawn(_stem("fig2", dataset, f"s{s}"), "Figure 2",
                     f"{dataset}, s = {s}: normalised importance of each method's top features",
                     figures.synthetic_importance_figure(group))  # fmt: skip
@@ -181,7 +232,7 @@ def _fig2(cells: list[Cell]) -> Iterator[Drawn]:
 
 def _fig3_v(cells: list[Cell]) -> Iterator[Drawn]:
     images = [c for c in cells if c.image_means is not None]
-    for (dataset, s), group in _by(images, lambda c: (c.dataset, c.s)).items():
+    for (dataset, s), group in _by(images, lambda c: (c.dataset_label, c.s)).items():
         yield Drawn(_stem("fig3", dataset, f"s{s}", "maps"), "Figure 3",
                     f"{dataset}, s = {s}: mean importance map of each method",
                     maps.methods_map_figure(group))  # fmt: skip
@@ -193,7 +244,7 @@ def _fig3_v(cells: list[Cell]) -> Iterator[Drawn]:
 
 def _fig6(cells: list[Cell]) -> Iterator[Drawn]:
     images = [c for c in cells if c.image_means is not None]
-    for (dataset, slug), group in _by(images, lambda c: (c.dataset, c.slug)).items():
+    for (dataset, slug), group in _by(images, lambda c: (c.dataset_label, c.slug)).items():
         if len(group) >= 2:
             group = sorted(group, key=lambda c: c.s)
             yield Drawn(_stem("figVI", dataset, slug, "maps_by_s"), "Figure VI",
@@ -204,7 +255,7 @@ def _fig6(cells: list[Cell]) -> Iterator[Drawn]:
 def _fig4(cells: list[Cell]) -> Iterator[Drawn]:
     panels = {
         dataset: group
-        for (dataset,), group in _by(cells, lambda c: (c.dataset,)).items()
+        for (dataset,), group in _by(cells, lambda c: (c.dataset_label,)).items()
         if len({c.s for c in group}) >= 2
     }
     if panels:
@@ -217,25 +268,39 @@ def _tabular(cells: list[Cell]) -> list[Cell]:
     return [c for c in cells if c.image_means is None and not c.informative]
 
 
-def _fig5(cells: list[Cell]) -> Iterator[Drawn]:
-    for (dataset, s), group in _by(_tabular(cells), lambda c: (c.dataset, c.s)).items():
-        yield Drawn(_stem("fig5", dataset, f"s{s}", "importance"), "Figures 5, IX",
+def _fig5(cells: list[Cell], paper: bool = True) -> Iterator[Drawn]:
+    """Figures 5/IX (enhancer-promoter; ``paper=False``: the same figure for every other
+    tabular dataset, which has no paper figure)."""
+    tabular = [c for c in _tabular(cells) if (c.dataset in ENHANCER_PROMOTER) == paper]
+    for (dataset, s), group in _by(tabular, lambda c: (c.dataset_label, c.s)).items():
+        yield Drawn(_stem("fig5" if paper else "importance", dataset, f"s{s}",
+                          "importance" if paper else "named"),
+                    "Figures 5, IX" if paper else NAMED_IMPORTANCE,
                     f"{dataset}, s = {s}: importance of each method's top features, named",
                     figures.named_importance_figure(group))  # fmt: skip
 
 
-def _figx(cells: list[Cell]) -> Iterator[Drawn]:
-    for (dataset, slug), group in _by(_tabular(cells), lambda c: (c.dataset, c.slug)).items():
+def _figx(cells: list[Cell], paper: bool = True) -> Iterator[Drawn]:
+    """Figure X (enhancer-promoter; ``paper=False``: every other tabular dataset)."""
+    tabular = [c for c in _tabular(cells) if (c.dataset in ENHANCER_PROMOTER) == paper]
+    for (dataset, slug), group in _by(tabular, lambda c: (c.dataset_label, c.slug)).items():
         if len(group) >= 2:
             group = sorted(group, key=lambda c: c.s)
-            yield Drawn(_stem("figX", dataset, slug, "importance_by_s"), "Figure X",
+            yield Drawn(_stem("figX" if paper else "importance", dataset, slug,
+                              "importance_by_s"),
+                        "Figure X" if paper else f"{NAMED_IMPORTANCE} by s",
                         f"{dataset}, {group[0].label}: top features at s = {_s_list(group)}",
                         figures.importance_by_s_figure(group))  # fmt: skip
 
 
+def _named(cells: list[Cell]) -> Iterator[Drawn]:
+    yield from _fig5(cells, paper=False)
+    yield from _figx(cells, paper=False)
+
+
 def _fig_curves(cells: list[Cell]) -> Iterator[Drawn]:
     recorded = [c for c in cells if any(r.history_paths for r in c.runs)]
-    for (dataset, slug), group in _by(recorded, lambda c: (c.dataset, c.slug)).items():
+    for (dataset, slug), group in _by(recorded, lambda c: (c.dataset_label, c.slug)).items():
         group = sorted(group, key=lambda c: c.s)
         fig, notes = curves.learning_curve_figure(group)
         yield Drawn(_stem("figII", dataset, slug, "learning_curves"), "Figures II-IV, VII",
@@ -249,7 +314,7 @@ def _s_list(cells: list[Cell]) -> str:
 
 def _stem(*parts: str) -> str:
     """A file stem from ``parts``: characters other than letters, digits, ``._-`` become ``-``."""
-    return "_".join(re.sub(r"[^A-Za-z0-9._-]+", "-", str(p)) for p in parts)
+    return "_".join(re.sub(r"[^A-Za-z0-9._-]+", "-", str(p)).strip("-") for p in parts)
 
 
 def _write_skipped(report: Report) -> Path:

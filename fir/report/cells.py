@@ -11,11 +11,17 @@ A run that *repeats* another of its cell (the same seed, the same split hashes, 
 per-fold scores, selections and importances: e.g. a learning-curve preset re-running a figure's
 point with only its validation logging changed) is counted once: it is kept aside in
 ``Cell.repeats``, listed, and its fold histories may stand in for the kept run's.
+
+Runs that share a dataset name but not its data (a task and metric, or feature names, that
+differ: e.g. two ``data.csv`` files, or one run with ``dataset.exclude``) are never pooled: each
+kind is a dataset *variant* of its own, in the cell key and in the label shown for the dataset
+(``data (regression)``, ``data (7 features)``, ``data (v3/data.csv)``; ``dataset_variants``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +30,7 @@ from fir.config import with_target_defaults
 from fir.report.runs import ImageMeans, RunRecord
 
 HIGHER_IS_BETTER = {"accuracy": True, "mse": False}
+TASKS = {"accuracy": "classification", "mse": "regression"}  # a metric's task, when not recorded
 PAPER_PROFILES = (None, "default")  # runs with the paper's budgets (None: not recorded)
 # Config keys that may differ between pooled runs without making them different experiments.
 POOLABLE_KEYS = {
@@ -41,6 +48,13 @@ class Cell:
     profile: str | None
     runs: list[RunRecord]
     repeats: list[tuple[RunRecord, RunRecord]] = field(default_factory=list)  # (repeat, of)
+    variant: str = ""  # what sets this dataset's runs apart from others of its name ("": none)
+
+    @property
+    def dataset_label(self) -> str:
+        """The dataset's name, with its variant when runs of that name differ in their data
+        (``data (regression)``)."""
+        return f"{self.dataset} ({self.variant})" if self.variant else self.dataset
 
     @property
     def label(self) -> str:
@@ -118,6 +132,10 @@ class Cell:
     def image_means(self) -> ImageMeans | None:
         return next((r.image_means for r in self.runs if r.image_means is not None), None)
 
+    def missing_scores(self) -> list[tuple[RunRecord, int]]:
+        """(run, fold) of every fold whose test score is missing or not finite (diverged)."""
+        return [(r, int(k)) for r in self.runs for k in np.flatnonzero(~np.isfinite(r.scores))]
+
     def relevant_found(self) -> int | None:
         """Folds in which every known relevant feature was selected (None when unknown)."""
         if not self.informative:
@@ -138,6 +156,30 @@ class Cell:
         return differing + (["fir version"] if len(versions) > 1 else [])
 
 
+def missing_scores_note(cell: Cell, root: Path) -> str:
+    """A note naming the folds of ``cell`` without a test score (its mean is then n/a), with
+    their run directories relative to ``root``; "" when every fold has one."""
+    missing = cell.missing_scores()
+    if not missing:
+        return ""
+    runs = [r for k, (r, _) in enumerate(missing) if all(r is not o for o, _ in missing[:k])]
+    where = "; ".join(
+        f"run {_relative(r.path, root)} fold {', '.join(str(k) for rr, k in missing if rr is r)}"
+        for r in runs
+    )
+    return (
+        f"{len(missing)} of {cell.n_folds} folds have no test score (diverged or not "
+        f"recorded), so the pooled mean is n/a: {where}"
+    )
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return path.relative_to(root)
+    except ValueError:
+        return path
+
+
 def method_label(method: str, profile: str | None) -> str:
     """``method``, with ``[profile]`` appended when the profile is not the paper's."""
     return method if profile in PAPER_PROFILES else f"{method} [{profile}]"
@@ -153,20 +195,88 @@ def higher_is_better(metric: str) -> bool:
     return HIGHER_IS_BETTER[metric]
 
 
-def group_cells(records: list[RunRecord]) -> dict[tuple[str, str, int, str | None], Cell]:
-    """Runs grouped by (dataset, method, s, profile), sorted by dataset, s, method, profile;
-    the runs of a cell by seed and path."""
-    cells: dict[tuple[str, str, int, str | None], Cell] = {}
+CellKey = tuple[str, str, int, str | None, str]  # dataset, method, s, profile, variant
+
+
+def group_cells(records: list[RunRecord]) -> dict[CellKey, Cell]:
+    """Runs grouped by (dataset, method, s, profile, variant), sorted by dataset, variant, s,
+    method, profile; the runs of a cell by seed and path."""
+    variants = dataset_variants(records)
+    cells: dict[CellKey, Cell] = {}
     for record in sorted(records, key=lambda r: (r.seed, str(r.path))):
-        key = (record.dataset, record.method, record.s, record.profile)
-        cell = cells.setdefault(key, Cell(*key, runs=[]))
+        variant = variants[(record.dataset, _signature(record))]
+        key = (record.dataset, record.method, record.s, record.profile, variant)
+        cell = cells.setdefault(key, Cell(*key[:4], runs=[], variant=variant))
         original = next((r for r in cell.runs if repeats(record, r)), None)
         if original is None:
             cell.runs.append(record)
         else:
             cell.repeats.append((record, original))
-    order = sorted(cells, key=lambda k: (k[0], k[2], k[1], k[3] or ""))
+    order = sorted(cells, key=lambda k: (k[0], k[4], k[2], k[1], k[3] or ""))
     return {key: cells[key] for key in order}
+
+
+def _signature(record: RunRecord) -> tuple[str, tuple[str, ...]]:
+    """What runs of one dataset name must share to be pooled: the metric (the task) and the
+    feature names (their number and order)."""
+    return record.metric, tuple(record.feature_names)
+
+
+def dataset_variants(records: list[RunRecord]) -> dict[tuple[str, tuple], str]:
+    """The variant label of each (dataset, signature) of ``records``: "" where a dataset name
+    has one signature; else what tells its signatures apart: the task when the metrics differ,
+    the number of features when it differs, then the shortest distinct end of the data file's
+    path (``dataset.path``), and last ``variant k`` (ordered by their first run directory)."""
+    groups: dict[str, dict[tuple, list[RunRecord]]] = {}
+    for r in records:
+        groups.setdefault(r.dataset, {}).setdefault(_signature(r), []).append(r)
+    labels: dict[tuple[str, tuple], str] = {}
+    for dataset, by_sig in groups.items():
+        sigs = sorted(by_sig, key=lambda sig: min(str(r.path) for r in by_sig[sig]))
+        parts: dict[tuple, list[str]] = {sig: [] for sig in sigs}
+        if len({_task(by_sig[sig][0]) for sig in sigs}) > 1:
+            for sig in sigs:
+                parts[sig].append(_task(by_sig[sig][0]))
+        if len({len(sig[1]) for sig in sigs}) > 1:
+            for sig in sigs:
+                parts[sig].append(f"{len(sig[1])} features")
+        if len(sigs) > 1 and not _distinct(parts):
+            paths = _path_ends([{_data_path(r) for r in by_sig[sig]} for sig in sigs])
+            for sig, path in zip(sigs, paths, strict=True):
+                parts[sig] += [path] if path else []
+        if len(sigs) > 1 and not _distinct(parts):
+            for k, sig in enumerate(sigs):
+                parts[sig].append(f"variant {k + 1}")
+        labels.update({(dataset, sig): ", ".join(parts[sig]) for sig in sigs})
+    return labels
+
+
+def _distinct(parts: dict[tuple, list[str]]) -> bool:
+    labels = [", ".join(p) for p in parts.values()]
+    return len(set(labels)) == len(labels)
+
+
+def _task(record: RunRecord) -> str:
+    return TASKS.get(record.metric) or str(record.summary.get("task") or record.metric)
+
+
+def _data_path(record: RunRecord) -> str | None:
+    dataset = (record.info.get("config") or {}).get("dataset")
+    path = dataset.get("path") if isinstance(dataset, dict) else None
+    return None if path is None else str(path)
+
+
+def _path_ends(paths: list[set[str | None]]) -> list[str]:
+    """The shortest end (last components) of each signature's one data path that tells them
+    apart; all "" when some signature has no path or several."""
+    if any(len(p) != 1 or None in p for p in paths):
+        return [""] * len(paths)
+    parts = [Path(str(next(iter(p)))).parts for p in paths]
+    for n in range(1, max(map(len, parts)) + 1):
+        ends = ["/".join(p[-n:]) for p in parts]
+        if len(set(ends)) == len(ends):
+            return ends
+    return [""] * len(paths)
 
 
 def repeats(run: RunRecord, other: RunRecord) -> bool:

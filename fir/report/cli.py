@@ -2,7 +2,8 @@
 
 Exit status: 0 when at least one completed run was reported, 1 when runs were found but none
 could be reported (all skipped; the report still lists them), 2 when DIR holds no run at all or
-is not a directory (and for command-line errors).
+is not a directory, or OUT cannot be a directory (and for command-line errors). ``--budget
+paper`` is ``--budget default`` (the paper's budgets), as in ``scripts/reproduce_paper.sh``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import sys
 from pathlib import Path
 
 from fir.config import CONF_DIR
-from fir.report.build import NoRunsError, build_report
+from fir.report.build import NoRunsError, OutputDirError, build_report
+from fir.report.verdicts import MET, NOT_MET, PARTIAL
 
 log = logging.getLogger("fir.report")
 EXIT_OK, EXIT_NOTHING_REPORTED, EXIT_NO_RUNS = 0, 1, 2
+BUDGET_ALIASES = {"paper": "default"}  # scripts/reproduce_paper.sh's name for the profile
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,15 +35,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         default="default",
-        choices=sorted(p.stem for p in (CONF_DIR / "profile").glob("*.yaml")) or None,
+        choices=sorted([*(p.stem for p in (CONF_DIR / "profile").glob("*.yaml")), *BUDGET_ALIASES]),
         metavar="PROFILE",
         help="the Hydra profile whose runs REPRODUCTION.md's verdicts use: default (the "
-        "paper's budgets, the default) or e.g. quick; runs of other profiles are left out",
+        "paper's budgets, the default; 'paper' is the same) or e.g. quick; runs of other "
+        "profiles are left out",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="only warnings and errors on stderr"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.budget = BUDGET_ALIASES.get(args.budget, args.budget)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,16 +70,16 @@ def report_command(root: Path, out: Path | None, budget: str = "default") -> int
     """Build the report of ``root`` into ``out``; log a summary; return the exit status."""
     try:
         report = build_report(root, out, budget)
-    except NoRunsError as exc:
+    except (NoRunsError, OutputDirError) as exc:
         log.error("%s", exc)
         return EXIT_NO_RUNS
-    counts = {v: sum(r.verdict == v for r in report.verdicts) for v in ("met", "not met")}
+    counts = {v: sum(r.verdict == v for r in report.verdicts) for v in (MET, PARTIAL, NOT_MET)}
     log.info(
         "%d runs reported, %d skipped; wrote %d table files, %d figures (%d families not drawn), "
-        "%s (%d met, %d not met) into %s",
+        "%s (%d met, %d partial, %d not met) into %s",
         len(report.records), len(report.skipped_runs), len(report.tables),
         len(report.figures), len(report.figures_skipped), report.documents[0].name,
-        counts["met"], counts["not met"], report.out_dir,
+        counts[MET], counts[PARTIAL], counts[NOT_MET], report.out_dir,
     )  # fmt: skip
     return EXIT_OK if report.records else EXIT_NOTHING_REPORTED
 

@@ -29,6 +29,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from fir.report.cells import Cell  # noqa: E402
+from fir.report.palette import Style, distinct_styles  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -170,20 +171,21 @@ def learning_curve_figure(cells: list[Cell]) -> tuple[Figure, list[str]]:
     drawn = np.zeros(len(PANELS), dtype=bool)
     windows: dict[int, int] = {}
     selector_curves: list[Curve] = []
+    styles = distinct_styles(len(cells))
     for k, cell in enumerate(cells):
         histories, unread = read_histories(cell)
         notes += unread
         if not histories:
             continue
-        color, label = f"C{k % 10}", f"s = {cell.s} ({len(histories)} folds)"
+        style, label = styles[k], f"s = {cell.s} ({len(histories)} folds)"
         starts = sorted({int(h["phase2_start"]) for h in histories if h["phase2_start"] >= 0})
         for i, (ax, (_, x_key, y_key, _, _)) in enumerate(zip(axes, PANELS, strict=True)):
             window = max(1, max(len(h[y_key]) for h in histories) // SMOOTHING_POINTS)
             windows[i] = max(window, windows.get(i, 1))
             curve = fold_curve(histories, x_key, y_key, window)
-            drawn[i] |= _draw(ax, curve, color, label)
+            drawn[i] |= _draw(ax, curve, style, label)
             for start in starts:
-                ax.axvline(start, color=color, ls="--", lw=0.8)
+                ax.axvline(start, color=style.color, ls="--", lw=0.8)
             if i == 0:
                 selector_curves.append(curve)
     for i, (ax, (title, _, y_key, unit, y_label)) in enumerate(zip(axes, PANELS, strict=True)):
@@ -204,8 +206,8 @@ def learning_curve_figure(cells: list[Cell]) -> tuple[Figure, list[str]]:
     first = cells[0]
     fig.suptitle(
         textwrap.fill(
-            f"{first.dataset}, {first.label}: learning curves, mean ± std over the folds still "
-            f"training (at least {MIN_FOLD_SHARE:.0%} of them; each interpolated between its "
+            f"{first.dataset_label}, {first.label}: learning curves, mean ± std over the folds "
+            f"still training (at least {MIN_FOLD_SHARE:.0%} of them; each interpolated between its "
             "logged batches); dashed: start of Phase II",
             190,
         ),
@@ -228,12 +230,13 @@ def _limit_to(ax: Axes, curves: list[Curve]) -> bool:
     return bool(values.min() < low - pad or values.max() > high + pad)
 
 
-def _draw(ax: Axes, curve: Curve, color: str, label: str) -> bool:
+def _draw(ax: Axes, curve: Curve, style: Style, label: str) -> bool:
     """Plot ``curve`` with its band; False when it has no finite value."""
     ok = np.isfinite(curve.mean)
     if not ok.any():
         return False
-    ax.plot(curve.x[ok], curve.mean[ok], color=color, lw=0.9, label=label)
+    ax.plot(curve.x[ok], curve.mean[ok], color=style.color, ls=style.linestyle, lw=0.9,
+            label=label)  # fmt: skip
     ax.fill_between(curve.x[ok], (curve.mean - curve.std)[ok], (curve.mean + curve.std)[ok],
-                    color=color, alpha=0.2, lw=0)  # fmt: skip
+                    color=style.color, alpha=0.2, lw=0)  # fmt: skip
     return True

@@ -3,7 +3,9 @@
 Importance scores are normalised per method (divided by the largest absolute mean score, as the
 paper does). A method that gives no scores gets an equal score of 1 for each feature it selected
 in a fold, so its bar is the fraction of folds that selected the feature (the paper's "equal FIR
-score ... for methods without FIR"); its axis reads "share of folds". Colours follow Figure 2:
+score ... for methods without FIR"); its axis reads "share of folds". So does a method whose
+scores are all exactly 0 (e.g. a lasso with every coefficient 0): its selection is still shown.
+Lines (Figure 4) take each method's fixed colour (``fir.report.palette``). Colours follow Figure 2:
 blue = selected in every fold, red = in some folds, grey = in none. Every bar figure draws a
 method's top features as Figure 2 does: most often selected first, then by importance.
 """
@@ -20,9 +22,11 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from fir.plotting import ALL_FOLDS, NO_FOLD, SOME_FOLDS, fold_colors, plain  # noqa: E402
 from fir.report.cells import Cell, format_mean_std, mean_std  # noqa: E402
+from fir.report.palette import method_styles  # noqa: E402
 
 MAX_BARS = 60  # features per panel of the named-feature bar figures (Figures 5, IX)
 TOP_ACROSS_S = 40  # features per panel when comparing values of s (Figure X)
@@ -44,9 +48,10 @@ def save_figure(fig: Figure, out_dir: Path, stem: str) -> list[Path]:
 
 def fold_scores(cell: Cell) -> tuple[np.ndarray, bool]:
     """(n_folds, d) scores of every fold, and whether they are the method's own scores (False:
-    1 for each selected feature, 0 otherwise, for methods that give no scores)."""
+    1 for each selected feature, 0 otherwise, for methods that give no scores, or only 0)."""
     imp = cell.importances
-    if np.isfinite(imp).any():
+    finite = imp[np.isfinite(imp)]
+    if finite.size and np.any(finite != 0):
         return imp, True
     return cell.selected.astype(float), False
 
@@ -146,7 +151,7 @@ def synthetic_importance_figure(cells: list[Cell]) -> Figure:
         ax.set_ylabel(value_label(own), fontsize=8)
     first = cells[0]
     bold = "; relevant features in bold" if first.informative else ""
-    set_suptitle(fig, f"{first.dataset}, s = {first.s}: top-{first.s} features per method "
+    set_suptitle(fig, f"{first.dataset_label}, s = {first.s}: top-{first.s} features per method "
                       f"({bars_show(cells)}{bold})")  # fmt: skip
     fig.legend(handles=legend_handles(), loc="outside lower center", ncols=3, fontsize=7)
     return fig
@@ -156,20 +161,22 @@ def metric_vs_s_figure(panels: dict[str, list[Cell]]) -> Figure:
     """Figures 4 and VIII: per dataset, the test metric against s, one line per method with a
     ±std band over folds (a method run at one s only is a point with an error bar)."""
     fig, axes = _grid(len(panels), 3.6, 2.9, n_cols=3)
-    every = sorted({c.label for cells in panels.values() for c in cells})
-    colors = {method: f"C{k % 10}" for k, method in enumerate(every)}  # the same in every panel
+    styles = method_styles([c.label for cells in panels.values() for c in cells])
     for ax, (dataset, cells) in zip(axes, panels.items(), strict=True):
         for method in sorted({c.label for c in cells}):
             mine = sorted((c for c in cells if c.label == method), key=lambda c: c.s)
             s = np.array([c.s for c in mine])
             mean = np.array([c.mean for c in mine])
             std = np.array([c.std for c in mine])
-            color = colors[method]
+            style = styles[method]
             if len(mine) == 1:
-                ax.errorbar(s, mean, yerr=std, fmt="o", color=color, capsize=3, label=method)
+                ax.errorbar(s, mean, yerr=std, fmt=style.marker, color=style.color, capsize=3,
+                            label=method)  # fmt: skip
                 continue
-            ax.plot(s, mean, "o-", color=color, ms=3, label=method)
-            ax.fill_between(s, mean - std, mean + std, color=color, alpha=0.2, lw=0)
+            ax.plot(s, mean, marker=style.marker, ls=style.linestyle, color=style.color, ms=3,
+                    label=method)  # fmt: skip
+            ax.fill_between(s, mean - std, mean + std, color=style.color, alpha=0.2, lw=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # s is a count
         ax.set_title(dataset, fontsize=9)
         ax.set_xlabel("s (features selected)")
         ax.set_ylabel(f"test {cells[0].metric} (mean ± std)")
@@ -202,7 +209,7 @@ def named_importance_figure(cells: list[Cell]) -> Figure:
     for ax, cell in zip(axes, cells, strict=True):
         _bars(ax, cell, n_top, f"{cell.label}: {_score_label(cell)}")
     first = cells[0]
-    set_suptitle(fig, f"{first.dataset}, s = {first.s}: top-{n_top} features per method "
+    set_suptitle(fig, f"{first.dataset_label}, s = {first.s}: top-{n_top} features per method "
                       f"({bars_show(cells)})")  # fmt: skip
     fig.legend(handles=legend_handles(), loc="outside lower center", ncols=3, fontsize=7)
     return fig
@@ -218,7 +225,7 @@ def importance_by_s_figure(cells: list[Cell]) -> Figure:
     for ax, cell in zip(axes, cells, strict=True):
         _bars(ax, cell, n_top, f"s = {cell.s}: {_score_label(cell)}")
     first = cells[0]
-    set_suptitle(fig, f"{first.dataset}, {first.label}: top-{n_top} features at each s "
+    set_suptitle(fig, f"{first.dataset_label}, {first.label}: top-{n_top} features at each s "
                       f"({bars_show(cells)})")  # fmt: skip
     fig.legend(handles=legend_handles(), loc="outside lower center", ncols=3, fontsize=7)
     return fig

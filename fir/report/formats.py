@@ -11,7 +11,9 @@ LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "±": r"$\pm$", "≥": r"$\geq$", "≤": r"$\leq$", "×": r"$\times$", "−": "-",
+    "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}",  # OT1 would print others
 }  # fmt: skip
+LATEX_PREAMBLE = "% needs \\usepackage{booktabs} (\\toprule, \\midrule, \\bottomrule)"
 
 
 def cell_text(value: object) -> str:
@@ -39,9 +41,11 @@ def latex_escape(text: str) -> str:
 
 
 def latex_table(frame: pd.DataFrame, caption: str) -> str:
-    """A booktabs ``table`` environment holding ``frame``."""
+    """A booktabs ``table`` environment holding ``frame``, after a comment line saying that
+    it needs ``\\usepackage{booktabs}``."""
     columns = "l" * len(frame.columns)
     lines = [
+        LATEX_PREAMBLE,
         r"\begin{table}[ht]",
         r"\centering",
         f"\\caption{{{latex_escape(caption)}}}",

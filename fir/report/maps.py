@@ -85,7 +85,8 @@ def methods_map_figure(cells: list[Cell]) -> Figure:
         row[0].set_ylabel(f"{label}\n{format_mean_std(cell.mean, cell.std, 3)}", fontsize=7)
     _colorbar(fig, axes)
     first = cells[0]
-    fig.suptitle(f"{first.dataset}, s = {first.s}: importance maps, mean over folds", fontsize=9)
+    title = f"{first.dataset_label}, s = {first.s}: importance maps, mean over folds"
+    fig.suptitle(title, fontsize=9)
     return fig
 
 
@@ -103,7 +104,7 @@ def folds_map_figure(cell: Cell) -> Figure:
     _map_row(list(axes[-1]), _nanmean(scores), _any_fold(cell), means)
     axes[-1, 0].set_ylabel(f"mean\n{format_mean_std(cell.mean, cell.std, 3)}", fontsize=7)
     _colorbar(fig, axes)
-    fig.suptitle(f"{cell.dataset}, {cell.label}, s = {cell.s}: maps per fold", fontsize=9)
+    fig.suptitle(f"{cell.dataset_label}, {cell.label}, s = {cell.s}: maps per fold", fontsize=9)
     return fig
 
 
@@ -129,7 +130,7 @@ def maps_by_s_figure(cells: list[Cell]) -> Figure:
     axes[0, 0].set_ylabel("full map", fontsize=8)
     axes[1, 0].set_ylabel("selected, on mean image", fontsize=8)
     first = cells[0]
-    fig.suptitle(f"{first.dataset}, {first.label}: maps for each s", fontsize=9)
+    fig.suptitle(f"{first.dataset_label}, {first.label}: maps for each s", fontsize=9)
     return fig
 
 

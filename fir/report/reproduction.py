@@ -11,7 +11,7 @@ import pandas as pd
 from fir.report.formats import markdown_table
 from fir.report.paper import KINDS
 from fir.report.runs import RunRecord
-from fir.report.verdicts import MET, NOT_MET, NOT_RUN, PAPER_BUDGET, Verdict
+from fir.report.verdicts import MET, NOT_MET, NOT_RUN, PAPER_BUDGET, PARTIAL, Verdict
 
 REPRODUCTION_MD = "REPRODUCTION.md"
 REPRODUCTION_CSV = "reproduction.csv"
@@ -107,7 +107,8 @@ def reproduction_markdown(
         "",
         budget_line,
         "",
-        f"**{counts[MET]} met, {counts[NOT_MET]} not met, {counts[NOT_RUN]} not run.**",
+        f"**{counts[MET]} met, {counts[PARTIAL]} partial, {counts[NOT_MET]} not met, "
+        f"{counts[NOT_RUN]} not run.**",
         "",
         "## Environment",
         "",
@@ -117,6 +118,8 @@ def reproduction_markdown(
         "Rules:",
         "",
         *[f"- `{kind}`: {rule}." for kind, rule in KINDS.items()],
+        "- `partial`: the check passed on the runs present, but fewer methods were run than "
+        "the claim names (the note says how many); not counted as met.",
         "- `not run`: the runs the check needs do not exist (the note says which).",
         f"- Runs made with a Hydra profile other than `{budget}` (e.g. `profile={other}`) are "
         "listed on the rows as `left out` and count in no verdict. Budgets changed by "

@@ -13,7 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fir.report.cells import Cell, format_mean_std, format_number, mean_std, method_label
+from fir.report.cells import (
+    Cell,
+    format_mean_std,
+    format_number,
+    mean_std,
+    method_label,
+    missing_scores_note,
+)
 from fir.report.formats import write_table
 from fir.report.paper import TABLE_V_DATASET, TABLE_V_ROWS, TABLE_V_S
 from fir.report.runs import RunRecord
@@ -43,15 +50,16 @@ def main_results(cells: list[Cell], root: Path) -> tuple[pd.DataFrame, pd.DataFr
             "relevant_found_folds": found, "selection_stability": c.stability(),
             "config_differences": " ".join(c.config_differences()),
             "run_dirs": " ".join(relative(r.path, root) for r in c.runs),
+            "variant": c.variant,
         })  # fmt: skip
         shown.append({
-            "dataset": c.dataset, "method": c.label, "s": c.s, "metric": c.metric,
+            "dataset": c.dataset_label, "method": c.label, "s": c.s, "metric": c.metric,
             "test (mean ± std)": format_mean_std(c.mean, c.std),
             "validation (mean ± std)": format_mean_std(val_mean, val_std),
             "folds (runs)": f"{c.n_folds} ({len(c.runs)})",
             "all relevant selected": "n/a" if found is None else f"{found}/{c.n_folds}",
             "stability (Jaccard)": format_number(c.stability(), 3),
-            "note": _note(c),
+            "note": _note(c, root),
         })  # fmt: skip
     return pd.DataFrame(rows), pd.DataFrame(shown)
 
@@ -119,24 +127,25 @@ def selection_frequency(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
             "selected_folds": sel.sum(axis=0), "n_folds": c.n_folds,
             "frequency": sel.mean(axis=0),
             "importance_mean": [m for m, _ in stats], "importance_std": [s for _, s in stats],
+            "variant": c.variant, "label": c.dataset_label,
         }))  # fmt: skip
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if data.empty:
         return data, data
     ranked = data[data["selected_folds"] > 0].sort_values(
-        ["dataset", "s", "method", "selected_folds", "importance_mean"],
+        ["label", "s", "method", "selected_folds", "importance_mean"],
         ascending=[True, True, True, False, False],
         kind="stable",
     )
-    top = ranked.groupby(["dataset", "method", "s"], sort=False).head(TOP_FREQUENCY_ROWS)
-    display = top[["dataset", "method", "s", "name"]].copy()
+    top = ranked.groupby(["label", "method", "s"], sort=False).head(TOP_FREQUENCY_ROWS)
+    display = top[["label", "method", "s", "name"]].rename(columns={"label": "dataset"})
     display["selected (folds)"] = (
         top["selected_folds"].astype(str) + "/" + top["n_folds"].astype(str)
     )
     display["importance (mean ± std)"] = _mean_std_column(
         top["importance_mean"], top["importance_std"], 3
     )
-    return data, display
+    return data.drop(columns="label"), display
 
 
 def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -146,16 +155,18 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c in cells:
         fit_mean, fit_std = mean_std(c.fit_times)
         rows.append({
-            "dataset": c.dataset, "method": c.label, "s": c.s, "n_runs": len(c.runs),
+            "dataset": c.dataset_label, "method": c.label, "s": c.s, "n_runs": len(c.runs),
             "device": " ".join(sorted({str(r.summary.get("device", "")) for r in c.runs})),
             "fit_time_per_fold_mean_s": fit_mean, "fit_time_per_fold_std_s": fit_std,
             "fit_time_per_run_s": float(np.mean([r.fit_times.sum() for r in c.runs])),
             "wall_time_per_run_s": mean_std(np.array([r.wall_time_s for r in c.runs]))[0],
+            "variant": c.variant,
         })  # fmt: skip
     data = pd.DataFrame(rows)
     if data.empty:
         return data, data
     display = data[["dataset", "method", "s", "n_runs", "device"]].copy()
+    data["dataset"] = [c.dataset for c in cells]  # the CSV: the name, and the variant apart
     display["fit s / fold (mean ± std)"] = _mean_std_column(
         data["fit_time_per_fold_mean_s"], data["fit_time_per_fold_std_s"], 2
     )
@@ -218,9 +229,11 @@ def _labels(data: pd.DataFrame) -> list[str]:
     return [method_label(m, p) for m, p in zip(data["method"], profiles, strict=True)]
 
 
-def _note(cell: Cell) -> str:
+def _note(cell: Cell, root: Path) -> str:
     differing = cell.config_differences()
-    return f"runs differ in {', '.join(differing)}" if differing else ""
+    notes = [f"runs differ in {', '.join(differing)}" if differing else "",
+             missing_scores_note(cell, root)]  # fmt: skip
+    return "; ".join(n for n in notes if n)
 
 
 def _mean_std_column(means: pd.Series, stds: pd.Series, digits: int = 4) -> list[str]:

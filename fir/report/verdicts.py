@@ -1,10 +1,14 @@
 """The paper's targets (``fir.report.paper``) checked against our cells: one ``Verdict`` per
 target, dataset and value of s, each naming every run it used.
 
-A verdict is ``met``, ``not met`` or ``not run`` (the runs the check needs do not exist). When
+A verdict is ``met``, ``partial`` (met by the methods that were run, fewer than the claim
+names: e.g. "best of 10 methods" with 2 run), ``not met`` or ``not run`` (the runs the check
+needs do not exist). When
 several runs fall in one cell they are pooled (``fir.report.cells``) and all are listed. Verdicts
 use the runs of one budget (a Hydra profile: ``default`` is the paper's, ``quick`` a reduced one);
 runs made with another profile are left out of every verdict and listed on its row as excluded.
+Cells are keyed by the dataset's label (``Cell.dataset_label``): variants of one dataset name
+(other data: ``fir.report.cells``) are checked separately, each on a row of its own.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from fir.report.cells import PAPER_PROFILES, Cell, format_mean_std
+from fir.report.cells import PAPER_PROFILES, Cell, format_mean_std, missing_scores_note
 from fir.report.paper import Target
 from fir.report.runs import RunRecord
 
-MET, NOT_MET, NOT_RUN = "met", "not met", "not run"
+MET, PARTIAL, NOT_MET, NOT_RUN = "met", "partial", "not met", "not run"
+VERDICTS = (MET, PARTIAL, NOT_MET, NOT_RUN)
 PAPER_BUDGET = "default"  # the Hydra profile with the paper's budgets
 PAPER_FOLDS = 5
 CellIndex = dict[tuple[str, str, int], Cell]
@@ -27,33 +32,39 @@ CellIndex = dict[tuple[str, str, int], Cell]
 
 @dataclass
 class Context:
-    """What every check may look at: the cells with the paper's budgets by (dataset, method,
-    s), the cells left out for their profile, and the root run paths are shown relative to."""
+    """What every check may look at: the cells with the paper's budgets by (dataset label,
+    method, s), the cells left out for their profile, the root run paths are shown relative
+    to, and the dataset name of each dataset label."""
 
     cells: CellIndex
     excluded: dict[tuple[str, str, int], list[Cell]]
     root: Path
+    names: dict[str, str] = field(default_factory=dict)  # dataset label -> dataset name
 
     @classmethod
     def build(cls, cells: list[Cell], root: Path, budget: str = PAPER_BUDGET) -> Context:
         index: CellIndex = {}
         excluded: dict[tuple[str, str, int], list[Cell]] = {}
         wanted = budget_profiles(budget)
+        names = {cell.dataset_label: cell.dataset for cell in cells}
         for cell in cells:
-            key = (cell.dataset, cell.method, cell.s)
+            key = (cell.dataset_label, cell.method, cell.s)
             if cell.profile in wanted:
                 if key in index:  # profile "default" and not recorded: pool them openly
                     index[key] = Cell(
-                        *key,
+                        cell.dataset,
+                        cell.method,
+                        cell.s,
                         None,
                         runs=index[key].runs + cell.runs,
                         repeats=index[key].repeats + cell.repeats,
+                        variant=cell.variant,
                     )
                 else:
                     index[key] = cell
             else:
                 excluded.setdefault(key, []).append(cell)
-        return cls(index, excluded, Path(root))
+        return cls(index, excluded, Path(root), names)
 
 
 @dataclass
@@ -92,8 +103,10 @@ def evaluate_targets(
 
 
 def _evaluate(target: Target, ctx: Context) -> list[Verdict]:
-    keys = [*ctx.cells, *ctx.excluded]
-    present = [d for d in target.datasets if any(key[0] == d for key in keys)]
+    labels = sorted({key[0] for key in [*ctx.cells, *ctx.excluded]})
+    present = [
+        label for d in target.datasets for label in labels if ctx.names.get(label, label) == d
+    ]
     if not present:
         return [_not_run(target, ctx, "/".join(target.datasets), target.s, "no run")]
     rows = []
@@ -155,17 +168,32 @@ def _irrelevant_negative(target: Target, cell: Cell, ctx: Context) -> Verdict:
     return row
 
 
+def _competes(target: Target, cell: Cell, method: str) -> bool:
+    """Whether ``method`` is ranked against ``cell``'s: a method the target names (any when it
+    names none), and neither the cell's own nor its selection rescored by another model
+    (``dualnet+svm``: the same selector)."""
+    if method == cell.method or method.startswith(f"{cell.method}+"):
+        return False
+    return not target.others or method in target.others
+
+
 def _best_of(target: Target, cell: Cell, ctx: Context) -> Verdict:
     group = [
         c for (d, m, s), c in ctx.cells.items()
-        if d == cell.dataset and s == cell.s and (not target.others or m in target.others)
-        and m != cell.method
+        if d == cell.dataset_label and s == cell.s and _competes(target, cell, m)
     ]  # fmt: skip
     candidates = [
         k for k in ctx.excluded
-        if k[0] == cell.dataset and k[2] == cell.s and (not target.others or k[1] in target.others)
+        if k[0] == cell.dataset_label and k[2] == cell.s and _competes(target, cell, k[1])
     ]  # fmt: skip
     row = _row(target, cell, ctx, others=group, also=candidates)
+    rescored = sorted(
+        m for (d, m, s) in ctx.cells
+        if d == cell.dataset_label and s == cell.s and m.startswith(f"{cell.method}+")
+    )  # fmt: skip
+    if rescored:
+        row.note = _join(row.note, f"{', '.join(rescored)} not ranked (the same selector, "
+                                   "rescored by another model)")  # fmt: skip
     if not group:
         wanted = ", ".join(target.others) or "any other method"
         return _unchecked(row, f"nothing to rank against: no run of {wanted} at this s")
@@ -177,7 +205,10 @@ def _best_of(target: Target, cell: Cell, ctx: Context) -> Verdict:
         f"{c.method} {format_mean_std(c.mean, c.std)}" for c in ranked
     )
     row.difference = f"{cell.mean - best_other.mean:+.4f} vs {best_other.method}"
-    row.verdict = MET if rank == 1 else NOT_MET
+    claimed = target.n_methods or len(target.others) + 1
+    run = len(group) + 1
+    row.verdict = NOT_MET if rank != 1 else MET if run >= claimed else PARTIAL
+    row.note = _join(f"{run} of the claim's {claimed} methods run", row.note)
     if target.others:
         absent = [m for m in target.others if m not in {c.method for c in group}]
         if absent:
@@ -217,7 +248,7 @@ def _curve_reaches(target: Target, dataset: str, mine: list[Cell], ctx: Context)
 
 def _versus(target: Target, cell: Cell, ctx: Context) -> Verdict:
     """``comparable`` and ``above``: our cell against each method in ``target.others``."""
-    others = [ctx.cells.get((cell.dataset, m, cell.s)) for m in target.others]
+    others = [ctx.cells.get((cell.dataset_label, m, cell.s)) for m in target.others]
     present = [c for c in others if c is not None]
     row = _row(target, cell, ctx, others=present)
     if len(present) < len(others):
@@ -277,7 +308,7 @@ def _row(
         for c in cells
         for r, of in c.repeats
     ]
-    keys = list(dict.fromkeys([(c.dataset, c.method, c.s) for c in cells] + (also or [])))
+    keys = list(dict.fromkeys([(c.dataset_label, c.method, c.s) for c in cells] + (also or [])))
     excluded = _excluded_runs(ctx, keys)
     notes = []
     per_run = {r.n_folds for r in cell.runs}
@@ -288,6 +319,8 @@ def _row(
     differing = cell.config_differences()
     if differing:
         notes.append(f"pooled runs differ in {', '.join(differing)}")
+    if missing := missing_scores_note(cell, ctx.root):
+        notes.append(missing)
     if cell.repeats:
         notes.append(
             f"{len(cell.repeats)} run(s) repeat a listed run (same seed, splits and results) "
@@ -296,7 +329,7 @@ def _row(
     if excluded:
         notes.append(f"{len(excluded)} run(s) with other budgets left out (profile)")
     return Verdict(
-        key=target.key, claim=target.claim, source=target.source, dataset=cell.dataset,
+        key=target.key, claim=target.claim, source=target.source, dataset=cell.dataset_label,
         s=str(cell.s), paper=_paper_text(target), ours="", difference="", verdict=NOT_RUN,
         runs=runs + excluded, note="; ".join(notes),
     )  # fmt: skip
@@ -331,7 +364,8 @@ def _not_run(
     """A ``not run`` row; runs of the target's method left out for their profile are listed."""
     keys = [
         k for k in ctx.excluded
-        if k[0] in dataset.split("/") and k[1] == target.method and (s is None or k[2] in s)
+        if (k[0] == dataset or ctx.names.get(k[0], k[0]) in dataset.split("/"))
+        and k[1] == target.method and (s is None or k[2] in s)
     ]  # fmt: skip
     excluded = _excluded_runs(ctx, keys)
     if excluded:

@@ -209,3 +209,41 @@ def test_a_runs_importance_png_without_scores_shows_the_share_of_folds():
     heights = [p.get_height() for p in ax.patches]
     assert len(heights) == 30 and heights.count(1.0) == 15 and heights.count(0.5) == 15
     assert "share of folds" in ax.get_ylabel() and "top 30 of 60" in ax.get_ylabel()
+
+
+def test_fig4_gives_every_label_its_own_style_and_each_method_a_fixed_colour():
+    from fir.report.palette import METHOD_COLORS, distinct_styles
+
+    methods = ["dualnet", "dfs", "avgrad", "forward", "lasso", "random_forest", "rfe",
+               "bahsic", "mrmr", "ccm", "stg", "concrete", "mine", "theirs"]  # fmt: skip
+    cells = [cell(m, [[0, 1, 2]], s=s) for m in methods for s in (3, 4)]
+    cells += [cell("dfs", [[0, 1, 2]], s=s) for s in (3, 4)]
+    for c in cells[-2:]:
+        c.profile = "tiny"  # "dfs [tiny]": dfs's colour, another line style
+    fig = figures.metric_vs_s_figure({"xor": cells})
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    assert len(lines) == len(methods) + 1
+    styles = {(ln.get_color(), ln.get_linestyle()) for ln in lines.values()}
+    assert len(styles) == len(lines)  # no two labels look alike
+    assert lines["dualnet"].get_color() == METHOD_COLORS["dualnet"] == "#d62728"
+    assert lines["dfs [tiny]"].get_color() == lines["dfs"].get_color()
+    alone = figures.metric_vs_s_figure({"xor": [cell("dualnet", [[0, 1, 2]], s=s)
+                                                for s in (3, 4)]})  # fmt: skip
+    assert alone.axes[0].get_lines()[0].get_color() == "#d62728"  # the same in every report
+    assert len({(s.color, s.linestyle) for s in distinct_styles(40)}) == 40
+
+
+def test_fig4_ticks_are_whole_values_of_s():
+    fig = figures.metric_vs_s_figure({"xor": [cell("dualnet", [[0, 1, 2]], s=s) for s in (3, 4)]})
+    drawn(fig)
+    ticks = [t for t in fig.axes[0].get_xticks() if 3 <= t <= 4]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_a_method_scoring_every_feature_0_shows_its_selection_as_share_of_folds():
+    zeros = cell("lasso", [[0, 1, 2], [0, 1, 3]], [[0.0] * 6, [0.0] * 6])
+    mean, std, own = figures.normalised_importance(zeros)
+    assert not own and mean[:4].tolist() == [1.0, 1.0, 0.5, 0.5]
+    fig = figures.synthetic_importance_figure([zeros, SCORED])
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.axison]
+    assert labels == [figures.SHARE_LABEL, figures.IMPORTANCE_LABEL]

@@ -71,9 +71,13 @@ def test_best_of_needs_another_method_and_ranks_only_the_named_ones():
          record("r3", "lasso", [0.9, 0.9])],
     )  # fmt: skip
     (row,) = rows
-    assert row.verdict == "met"  # lasso is not one of the named methods
+    # lasso is not one of the named methods; best of 2 but the claim names 3: partial
+    assert row.verdict == "partial"
     assert row.ours == "rank 1 of 2 run: dualnet 0.7000 ± 0.1000; ccm 0.6000 ± 0.1000"
-    assert "not run: rfe" in row.note
+    assert "2 of the claim's 3 methods run" in row.note and "not run: rfe" in row.note
+    rows = verdicts([target], [record("r1", "dualnet", [0.6, 0.8]), record("r2", "ccm", [0.5]),
+                               record("r4", "rfe", [0.5])])  # fmt: skip
+    assert rows[0].verdict == "met" and rows[0].note.startswith("3 of the claim's 3 methods")
 
 
 def test_comparable_allows_one_std_and_above_is_strict():

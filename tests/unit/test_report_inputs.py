@@ -1,0 +1,122 @@
+"""What the reporting tools accept and how they say what is wrong: symlinked run directories,
+killed runs, a missing or empty root, an --out that is a file, --budget paper, LaTeX output."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+
+import pandas as pd
+
+from fir.aggregate import collect_runs, find_run_dirs
+from fir.report.cli import main
+from fir.report.formats import latex_escape, latex_table
+from fir.report.paper import TARGETS
+from tests.unit.test_report import make_run
+
+MAKE_TABLES = Path(__file__).parents[2] / "scripts" / "make_tables.py"
+
+
+def _run(root: Path, name: str, **kwargs) -> Path:
+    spec = {"dataset": "xor", "method": "dualnet", "s": 2, "scores": [0.6, 0.5],
+            "selected": [[0, 1], [0, 1]], "names": ["X0", "X1", "X2"], **kwargs}  # fmt: skip
+    return make_run(root, name, **spec)
+
+
+def test_symlinked_run_directories_are_followed_once(tmp_path):
+    _run(tmp_path / "real", "sweep/a")
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "one").symlink_to(tmp_path / "real")
+    (links / "two").symlink_to(tmp_path / "real" / "sweep")  # the same run again
+    (links / "loop").symlink_to(links)  # a loop
+    (links / "broken").symlink_to(tmp_path / "missing")
+    assert find_run_dirs(links) == [links / "one" / "sweep" / "a"]
+    table, skipped = collect_runs(links)
+    assert len(table) == 1 and not skipped
+    assert main([str(links), "-q"]) == 0
+
+
+def _status(run: Path, status: str, error: str | None = None) -> None:
+    info = json.loads((run / "run.json").read_text())
+    info.update(status=status, error=error)
+    (run / "run.json").write_text(json.dumps(info))
+
+
+def test_a_killed_or_interrupted_run_is_skipped_with_how_to_continue_it(tmp_path):
+    killed = _run(tmp_path, "killed")
+    _status(killed, "running")
+    (killed / ".hydra").mkdir()
+    (killed / ".hydra" / "overrides.yaml").write_text(
+        "- dataset=table\n- dataset.exclude=[z7]\n- profile=tiny\n- resume=true\n"
+    )
+    stopped = _run(tmp_path, "stopped")
+    _status(stopped, "interrupted", "Terminated: received SIGTERM")
+    failed = _run(tmp_path, "failed")
+    _status(failed, "failed", "ValueError: s=12")
+    _, skipped = collect_runs(tmp_path)
+    reasons = {s.path.name: s.reason for s in skipped}
+    assert reasons["killed"] == (
+        "run.json status is 'running', not 'completed'; still running, or killed: continue "
+        "where it stopped with `fir-run dataset=table 'dataset.exclude=[z7]' profile=tiny "
+        f"resume=true hydra.run.dir={killed.absolute()}`"
+    )
+    assert reasons["stopped"].startswith(
+        "run.json status is 'interrupted', not 'completed' (error: Terminated: received "
+        "SIGTERM); stopped: continue where it stopped with `fir-run <same overrides> resume=true"
+    )
+    assert "resume" not in reasons["failed"]
+
+
+def _make_tables(argv: list[str]) -> int:
+    return runpy.run_path(str(MAKE_TABLES))["main"](argv)
+
+
+def test_make_tables_errors_are_one_line_and_skips_are_logged_once(tmp_path, caplog):
+    assert _make_tables([str(tmp_path / "nonexist")]) == 2
+    (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "nonexist does not exist" in error.getMessage() and error.exc_info is None
+    caplog.clear()
+    (tmp_path / "empty").mkdir()
+    assert _make_tables([str(tmp_path / "empty"), "--out", str(tmp_path / "t0")]) == 1
+    assert "holds no run" in caplog.text and not (tmp_path / "t0").exists()
+    caplog.clear()
+    runs = tmp_path / "runs"
+    for name, seed, profile in (("a", 0, "tiny"), ("b", 0, "quick"), ("c", 1, "tiny")):
+        run = _run(runs, name, seed=seed)
+        info = json.loads((run / "run.json").read_text())
+        info["choices"] = {"profile": profile}
+        (run / "run.json").write_text(json.dumps(info))
+    _status(_run(runs, "d"), "failed")
+    assert _make_tables([str(runs), "--out", str(tmp_path / "t1")]) == 0
+    assert caplog.text.count("/d:") == 1  # the skipped run, once
+    table = pd.read_csv(tmp_path / "t1" / "comparison.csv")
+    assert table[["profile", "seed"]].values.tolist() == [["quick", 0], ["tiny", 0], ["tiny", 1]]
+
+
+def test_fir_report_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    _run(tmp_path / "runs", "a")
+    (tmp_path / "afile.txt").write_text("mine")
+    assert main([str(tmp_path / "runs"), "--out", str(tmp_path / "afile.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "ERROR fir.report: --out" in err and "is a file, not a directory" in err
+    assert "Traceback" not in err and (tmp_path / "afile.txt").read_text() == "mine"
+
+
+def test_budget_paper_is_the_default_profile(tmp_path):
+    _run(tmp_path / "runs", "a")
+    assert main([str(tmp_path / "runs"), "--budget", "paper", "-q"]) == 0
+    md = (tmp_path / "runs" / "report" / "REPRODUCTION.md").read_text()
+    assert "**Budget: the paper's** (`profile=default`)" in md
+
+
+def test_latex_escapes_bars_and_says_it_needs_booktabs():
+    assert latex_escape("a|b <c>") == r"a\textbar{}b \textless{}c\textgreater{}"
+    tex = latex_table(pd.DataFrame({"x": ["a|b"]}), "caption")
+    assert tex.splitlines()[0] == r"% needs \usepackage{booktabs} (\toprule, \midrule, \bottomrule)"
+
+
+def test_the_two_san_time_claims_can_be_told_apart():
+    claims = [t.claim for t in TARGETS if t.key in ("time.san_aggr", "time.san_global")]
+    assert len(set(claims)) == 2 and "san_aggr" in claims[0] and "san_global" in claims[1]
