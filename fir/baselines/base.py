@@ -97,9 +97,9 @@ def order_from_scores(scores: np.ndarray, rng: np.random.Generator | None = None
 
 
 def _tie_seed(random_state) -> int | None:
-    if random_state is None or isinstance(
-        random_state, np.random.Generator | np.random.RandomState
-    ):
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.Generator | np.random.RandomState):
         return int(np.random.default_rng(random_state).integers(2**31 - 1))
     return int(random_state) + 1
 

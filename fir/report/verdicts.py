@@ -24,7 +24,6 @@ from fir.report.paper import Target
 from fir.report.runs import RunRecord
 
 MET, PARTIAL, NOT_MET, NOT_RUN = "met", "partial", "not met", "not run"
-VERDICTS = (MET, PARTIAL, NOT_MET, NOT_RUN)
 PAPER_BUDGET = "default"  # the Hydra profile with the paper's budgets
 PAPER_FOLDS = 5
 CellIndex = dict[tuple[str, str, int], Cell]
