@@ -7,6 +7,8 @@ For each fold, and for the mean over folds, one figure with
   the hue (0 to 270 degrees, red = most important) encodes the normalised importance, the value
   is the mean image; pixels with no positive score keep the grey background.
 
+Each figure has two colour bars: the importance of the first two panels, and the overlay's hue.
+
 Methods with no importance scores are drawn from their selection (the map of the mean over
 folds is then how often each pixel was selected).
 """
@@ -18,7 +20,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
-from matplotlib.colors import hsv_to_rgb  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
+from matplotlib.colors import ListedColormap, Normalize, hsv_to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from fir.data.base import Dataset  # noqa: E402
@@ -66,15 +69,17 @@ def image_map_figures(
         title = f"{dataset.name} · fold {k} · {int(selected[k].sum())} selected"
         title += note if unscored[k] else ""
         figures[f"map_fold{k}"] = _map_figure(
-            dataset, importances[k], selected[k], backgrounds, title
-        )
+            dataset, importances[k], selected[k], backgrounds, title,
+            "selected" if unscored[k] else "importance",
+        )  # fmt: skip
     mean = np.nanmean(importances, axis=0) if np.isfinite(importances).any() else importances[0]
     any_fold = selected.any(axis=0)
     title = (
         f"{dataset.name} · mean over {len(importances)} fold(s) · "
         f"{int(any_fold.sum())} pixels selected in at least one fold"
     ) + (note if unscored.all() else "")
-    figures["map_mean"] = _map_figure(dataset, mean, any_fold, backgrounds, title)
+    label = "share of folds selecting" if unscored.all() else "importance (mean over folds)"
+    figures["map_mean"] = _map_figure(dataset, mean, any_fold, backgrounds, title, label)
     return figures
 
 
@@ -110,12 +115,32 @@ def superimpose(scores: np.ndarray, background: np.ndarray) -> np.ndarray:
     return hsv_to_rgb(hsv)
 
 
+def overlay_colormap() -> ListedColormap:
+    """The hue scale of ``superimpose`` at full brightness: 0 (violet) to 1 (red)."""
+    level = np.linspace(0.0, 1.0, 256)
+    hsv = np.stack(
+        [(1.0 - level) * MAX_HUE_DEG / 360.0, np.ones_like(level), np.ones_like(level)], axis=-1
+    )
+    return ListedColormap(hsv_to_rgb(hsv), name="fir_overlay")
+
+
+def overlay_colorbar(fig: Figure, axes, location: str = "bottom", fontsize: float = 7) -> None:
+    """A colour bar for the superimposed panels ``axes``: the hue of ``superimpose``."""
+    bar = fig.colorbar(
+        ScalarMappable(Normalize(0.0, 1.0), overlay_colormap()), ax=axes, location=location,
+        shrink=0.8, aspect=30 if location in ("top", "bottom") else 20,
+    )  # fmt: skip
+    bar.set_label("overlay: score / top score", fontsize=fontsize)
+    bar.ax.tick_params(labelsize=fontsize)
+
+
 def _map_figure(
     dataset: Dataset,
     scores: np.ndarray,
     selected: np.ndarray,
     backgrounds: dict[str, np.ndarray],
     title: str,
+    value_label: str,
 ) -> Figure:
     shape = dataset.image_shape
     full = scores.reshape(shape)
@@ -139,5 +164,9 @@ def _map_figure(
         ax.set_yticks([])
     for ax in axes[n_panels:]:
         ax.set_axis_off()
+    bar = fig.colorbar(axes[0].images[0], ax=list(axes[:2]), location="bottom", shrink=0.8)
+    bar.set_label(value_label, fontsize=7)
+    bar.ax.tick_params(labelsize=7)
+    overlay_colorbar(fig, list(axes[2:n_panels]))
     fig.suptitle(title, fontsize=9)
     return fig

@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
@@ -159,9 +160,12 @@ def synthetic_importance_figure(cells: list[Cell]) -> Figure:
 
 def metric_vs_s_figure(panels: dict[str, list[Cell]]) -> Figure:
     """Figures 4 and VIII: per dataset, the test metric against s, one line per method with a
-    ±std band over folds (a method run at one s only is a point with an error bar)."""
+    ±std band over folds (a method run at one s only is a point with an error bar). One legend
+    below the panels names every method (a method has one style in every panel), so no legend
+    covers a curve."""
     fig, axes = _grid(len(panels), 3.6, 2.9, n_cols=3)
     styles = method_styles([c.label for cells in panels.values() for c in cells])
+    lines = set()  # labels drawn as a line in some panel; the others are points only
     for ax, (dataset, cells) in zip(axes, panels.items(), strict=True):
         for method in sorted({c.label for c in cells}):
             mine = sorted((c for c in cells if c.label == method), key=lambda c: c.s)
@@ -175,12 +179,19 @@ def metric_vs_s_figure(panels: dict[str, list[Cell]]) -> Figure:
                 continue
             ax.plot(s, mean, marker=style.marker, ls=style.linestyle, color=style.color, ms=3,
                     label=method)  # fmt: skip
+            lines.add(method)
             ax.fill_between(s, mean - std, mean + std, color=style.color, alpha=0.2, lw=0)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # s is a count
         ax.set_title(dataset, fontsize=9)
         ax.set_xlabel("s (features selected)")
         ax.set_ylabel(f"test {cells[0].metric} (mean ± std)")
-        ax.legend(fontsize=7)
+    handles = [
+        Line2D([], [], color=style.color, ls=style.linestyle if label in lines else "none",
+               marker=style.marker, ms=4, label=label)
+        for label, style in styles.items()
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6),
+               fontsize=7)  # fmt: skip
     set_suptitle(fig, "Test metric against the number of selected features")
     return fig
 

@@ -5,7 +5,8 @@ run's ``image_means.npz``; the class-mean images there are the backgrounds. Each
 normalised by its largest absolute score (the paper normalises every method to one range).
 Columns: the full map, the selected pixels, and the selection superimposed on each class's mean
 image (``fir.imagemaps.superimpose``, supplement B.3); with more than ``MAX_BACKGROUNDS``
-classes, on the mean of all class means instead.
+classes, on the mean of all class means instead. Colour bars give the importance scale and the
+overlay's hue (``fir.imagemaps.overlay_colorbar``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from fir.imagemaps import superimpose  # noqa: E402
+from fir.imagemaps import overlay_colorbar, superimpose  # noqa: E402
 from fir.report.cells import Cell, format_mean_std  # noqa: E402
 from fir.report.figures import fold_scores  # noqa: E402
 from fir.report.runs import ImageMeans  # noqa: E402
@@ -68,9 +69,11 @@ def _map_grid(n_rows: int, means: ImageMeans) -> tuple[Figure, np.ndarray]:
 
 
 def _colorbar(fig: Figure, axes: np.ndarray) -> None:
-    image = axes[0, 0].images[0]
-    fig.colorbar(image, ax=list(axes[:, 0]), location="left", shrink=0.8,
-                 label="normalised importance")  # fmt: skip
+    """The importance scale left of the first column, the overlay's hue right of the last."""
+    bar = fig.colorbar(axes[0, 0].images[0], ax=list(axes[:, 0]), location="left", shrink=0.8)
+    bar.set_label("normalised importance", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
+    overlay_colorbar(fig, list(axes[:, 2:].ravel()), location="right", fontsize=8)
 
 
 def methods_map_figure(cells: list[Cell]) -> Figure:
@@ -113,7 +116,7 @@ def maps_by_s_figure(cells: list[Cell]) -> Figure:
     and the selected pixels superimposed on the mean image (bottom)."""
     means = _means(cells[0])
     background = means.means.mean(axis=0)
-    fig = Figure(figsize=(PANEL_INCHES * len(cells) + 0.8, PANEL_INCHES * 2 + 0.8),
+    fig = Figure(figsize=(PANEL_INCHES * len(cells) + 1.4, PANEL_INCHES * 2 + 0.8),
                  layout="constrained")  # fmt: skip
     axes = fig.subplots(2, len(cells), squeeze=False)
     for col, cell in zip(axes.T, cells, strict=True):
@@ -129,6 +132,10 @@ def maps_by_s_figure(cells: list[Cell]) -> Figure:
         ax.set_yticks([])
     axes[0, 0].set_ylabel("full map", fontsize=8)
     axes[1, 0].set_ylabel("selected, on mean image", fontsize=8)
+    bar = fig.colorbar(axes[0, 0].images[0], ax=list(axes[0]), location="right", shrink=0.8)
+    bar.set_label("normalised importance", fontsize=7)
+    bar.ax.tick_params(labelsize=7)
+    overlay_colorbar(fig, list(axes[1]), location="right")
     first = cells[0]
     fig.suptitle(f"{first.dataset_label}, {first.label}: maps for each s", fontsize=9)
     return fig

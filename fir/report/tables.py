@@ -122,30 +122,32 @@ def selection_frequency(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
         imp, sel = c.importances, c.selected
         stats = [mean_std(col) for col in imp.T]
         frames.append(pd.DataFrame({
-            "dataset": c.dataset, "method": c.label, "s": c.s,
+            "dataset": c.dataset, "method": c.method, "profile": c.profile, "s": c.s,
             "index": np.arange(imp.shape[1]), "name": c.feature_names,
             "selected_folds": sel.sum(axis=0), "n_folds": c.n_folds,
             "frequency": sel.mean(axis=0),
             "importance_mean": [m for m, _ in stats], "importance_std": [s for _, s in stats],
-            "variant": c.variant, "label": c.dataset_label,
+            "variant": c.variant, "label": c.dataset_label, "shown": c.label,
         }))  # fmt: skip
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if data.empty:
         return data, data
     ranked = data[data["selected_folds"] > 0].sort_values(
-        ["label", "s", "method", "selected_folds", "importance_mean"],
+        ["label", "s", "shown", "selected_folds", "importance_mean"],
         ascending=[True, True, True, False, False],
         kind="stable",
     )
-    top = ranked.groupby(["label", "method", "s"], sort=False).head(TOP_FREQUENCY_ROWS)
-    display = top[["label", "method", "s", "name"]].rename(columns={"label": "dataset"})
+    top = ranked.groupby(["label", "shown", "s"], sort=False).head(TOP_FREQUENCY_ROWS)
+    display = top[["label", "shown", "s", "name"]].rename(
+        columns={"label": "dataset", "shown": "method"}
+    )
     display["selected (folds)"] = (
         top["selected_folds"].astype(str) + "/" + top["n_folds"].astype(str)
     )
     display["importance (mean ± std)"] = _mean_std_column(
         top["importance_mean"], top["importance_std"], 3
     )
-    return data.drop(columns="label"), display
+    return data.drop(columns=["label", "shown"]), display
 
 
 def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,7 +157,8 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c in cells:
         fit_mean, fit_std = mean_std(c.fit_times)
         rows.append({
-            "dataset": c.dataset_label, "method": c.label, "s": c.s, "n_runs": len(c.runs),
+            "dataset": c.dataset, "method": c.method, "profile": c.profile, "s": c.s,
+            "n_runs": len(c.runs),
             "device": " ".join(sorted({str(r.summary.get("device", "")) for r in c.runs})),
             "fit_time_per_fold_mean_s": fit_mean, "fit_time_per_fold_std_s": fit_std,
             "fit_time_per_run_s": float(np.mean([r.fit_times.sum() for r in c.runs])),
@@ -166,7 +169,8 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
     if data.empty:
         return data, data
     display = data[["dataset", "method", "s", "n_runs", "device"]].copy()
-    data["dataset"] = [c.dataset for c in cells]  # the CSV: the name, and the variant apart
+    display["dataset"] = [c.dataset_label for c in cells]  # the CSV: name and variant apart
+    display["method"] = [c.label for c in cells]  # the CSV: method and profile apart
     display["fit s / fold (mean ± std)"] = _mean_std_column(
         data["fit_time_per_fold_mean_s"], data["fit_time_per_fold_std_s"], 2
     )

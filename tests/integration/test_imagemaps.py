@@ -7,7 +7,13 @@ import pytest
 from matplotlib.colors import rgb_to_hsv
 
 from fir.data.base import Dataset
-from fir.imagemaps import MAX_HUE_DEG, class_mean_images, image_map_figures, superimpose
+from fir.imagemaps import (
+    MAX_HUE_DEG,
+    class_mean_images,
+    image_map_figures,
+    overlay_colormap,
+    superimpose,
+)
 
 
 def _images(n_per_class: int = 6) -> Dataset:
@@ -79,6 +85,37 @@ def test_superimpose_follows_b3():
     grey[0, 0] = grey[1, 1] = False
     assert np.allclose(hsv[grey][:, 1], 0)  # negative and unscored pixels: background only
     np.testing.assert_allclose(hsv[2, 3, 2], 1.0)  # value is the (normalised) background
+
+
+def test_overlay_colour_bar_is_the_hue_scale_of_superimpose():
+    """The overlay colour bar must read as superimpose draws: a score at a share of the top score
+    has that share's colour (on a white background, the brightness of the bar)."""
+    levels = np.array([0.05, 0.25, 0.5, 0.75, 1.0])
+    scores = np.concatenate([[np.nan], levels * 3.0])[None, :]  # a dark pixel, then white ones
+    background = np.concatenate([[0.0], np.ones(5)])[None, :]
+    drawn = rgb_to_hsv(superimpose(scores, background))[0, 1:]
+    bar = rgb_to_hsv(overlay_colormap()(levels)[:, :3])
+    np.testing.assert_allclose(bar[:, 0], drawn[:, 0], atol=1 / 255)
+    np.testing.assert_allclose(bar[:, 1:], drawn[:, 1:], atol=1e-6)
+
+
+def _colour_bar_labels(fig) -> list[str]:
+    return sorted(ax.get_xlabel() or ax.get_ylabel() for ax in fig.axes if not ax.get_title()
+                  and (ax.get_xlabel() or ax.get_ylabel()))  # fmt: skip
+
+
+def test_every_map_figure_has_an_importance_and_an_overlay_colour_bar():
+    ds = _images()
+    importances = np.random.default_rng(2).normal(size=(2, 48))
+    figures = image_map_figures(ds, importances, importances > 1)
+    assert _colour_bar_labels(figures["map_fold0"]) == ["importance", "overlay: score / top score"]
+    assert _colour_bar_labels(figures["map_mean"]) == [
+        "importance (mean over folds)",
+        "overlay: score / top score",
+    ]
+    unscored = image_map_figures(ds, np.full((2, 48), np.nan), importances > 1)
+    assert _colour_bar_labels(unscored["map_mean"])[0] == "overlay: score / top score"
+    assert _colour_bar_labels(unscored["map_mean"])[1] == "share of folds selecting"
 
 
 def test_rejects_bad_input():

@@ -260,6 +260,13 @@ def test_stability_frequency_and_runtime_tables(report):
     assert dual["fit_time_per_fold_std_s"] == pytest.approx(np.sqrt(1.25))
     assert dual["fit_time_per_run_s"] == pytest.approx(23.0)
     assert dual["wall_time_per_run_s"] == pytest.approx(30.0)
+    # the CSVs name the method and its profile apart, as main_results.csv does ("dfs [tiny]"
+    # is for the eye: Markdown and LaTeX)
+    for frame in (runtime, freq):
+        tiny = frame[frame["method"].str.startswith("dfs")]
+        assert set(zip(tiny["method"], tiny["profile"], strict=True)) == {("dfs", "tiny")}
+    assert "| dfs [tiny] |" in (tables / "runtime.md").read_text()
+    assert "| dfs [tiny] |" in (tables / "selection_frequency.md").read_text()
     assert ("table_v_rnaseq", "no run of rnaseq at s = 49") in report.tables_skipped
     assert not (tables / "table_v_rnaseq.csv").exists()
 

@@ -233,6 +233,30 @@ def test_fig4_gives_every_label_its_own_style_and_each_method_a_fixed_colour():
     assert len({(s.color, s.linestyle) for s in distinct_styles(40)}) == 40
 
 
+def test_fig4_has_one_legend_below_the_panels_and_none_over_a_curve():
+    """Per-panel legends covered curves (enhancer-promoter, yale): one figure legend now names
+    every method once, with its style; a method run at one s only is a marker without a line."""
+    panels = {
+        "xor": [cell(m, [[0, 1, 2]], s=s) for m in ("dualnet", "lasso") for s in (3, 4)]
+        + [cell("dfs", [[0, 1, 2]], s=3)],
+        "binary": [cell(m, [[0, 1, 2]], s=s, dataset="binary") for m in ("dualnet", "rfe")
+                   for s in (3, 4)],
+    }  # fmt: skip
+    fig = figures.metric_vs_s_figure(panels)
+    renderer = drawn(fig)
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    assert inside(fig, legend, renderer)
+    handles = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles,
+                                                strict=True)}  # fmt: skip
+    assert sorted(handles) == ["dfs", "dualnet", "lasso", "rfe"]
+    drawn_line = {ln.get_label(): ln for ax in fig.axes for ln in ax.get_lines()}
+    assert handles["dualnet"].get_color() == drawn_line["dualnet"].get_color()
+    assert handles["dfs"].get_linestyle() == "None" and handles["lasso"].get_linestyle() == "-"
+    top = min(ax.get_window_extent(renderer).y0 for ax in fig.axes if ax.axison)
+    assert legend.get_window_extent(renderer).y1 <= top  # below every panel
+
+
 def test_fig4_ticks_are_whole_values_of_s():
     fig = figures.metric_vs_s_figure({"xor": [cell("dualnet", [[0, 1, 2]], s=s) for s in (3, 4)]})
     drawn(fig)

@@ -203,6 +203,23 @@ def test_cell_requires_image_means_for_maps():
         methods_map_figure([cell])
 
 
+def test_report_maps_carry_an_importance_and_an_overlay_colour_bar(tmp_path):
+    """Figures 3, V and VI superimpose a hue on the mean images: its scale is drawn too."""
+    from fir.report.maps import folds_map_figure, maps_by_s_figure, methods_map_figure
+
+    cells = []
+    for s in (1, 2):
+        run = make_run(tmp_path, f"r{s}", dataset="d", method="m", s=s, scores=[0.5, 0.6],
+                       selected=[[0, 5][:s], [3, 5][:s]],
+                       importances=[list(np.linspace(-1, 1, 16))] * 2)  # fmt: skip
+        write_image_means(run)
+        cells.append(Cell("d", "m", s, None, [load_run_record(run)]))
+    for fig in (methods_map_figure(cells[:1]), folds_map_figure(cells[0]),
+                maps_by_s_figure(cells)):  # fmt: skip
+        labels = {ax.get_xlabel() or ax.get_ylabel() for ax in fig.axes}
+        assert {"normalised importance", "overlay: score / top score"} <= labels
+
+
 def test_table_v_lists_our_methods_then_the_papers_rows():
     from fir.report.tables import table_v
 
