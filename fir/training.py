@@ -156,9 +156,12 @@ def evaluate_masks(
     masks: torch.Tensor,
     kind: str,
     max_elements: int = 1 << 24,
+    index: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss ``(n_masks,)`` and accuracy ``(n_masks,)`` (NaN for regression) of every mask
-    over all of ``X``, in chunks of at most ``max_elements`` (sample, mask, feature) values."""
+    over all of ``X``, in chunks of at most ``max_elements`` (sample, mask, feature) values.
+    ``index`` ``(n_masks, s)``, the positions of each mask's ones, selects the operator's
+    gathered first layer (its cost follows s, not d)."""
     n_masks = masks.shape[0]
     chunk = max(1, max_elements // (n_masks * X.shape[1]))
     loss_sum = torch.zeros(n_masks, device=X.device)
@@ -166,7 +169,7 @@ def evaluate_masks(
     with torch.no_grad():
         for start in range(0, X.shape[0], chunk):
             xb, yb = X[start : start + chunk], y[start : start + chunk]
-            out = operator(xb, masks)  # (chunk, n_masks, n_out)
+            out = operator(xb, masks) if index is None else operator(xb, masks, index)
             loss_sum += row_losses(out, yb, kind).sum(0)
             if kind == "binary":
                 hits += ((out[..., 0] > 0).float() == yb[:, None]).float().sum(0)
@@ -177,11 +180,16 @@ def evaluate_masks(
 
 
 def _evaluate_eval_mode(
-    operator: nn.Module, X: torch.Tensor, y: torch.Tensor, masks: torch.Tensor, kind: str
+    operator: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    masks: torch.Tensor,
+    kind: str,
+    index: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`evaluate_masks` with the operator in eval mode, back in train mode after."""
     operator.eval()
-    result = evaluate_masks(operator, X, y, masks, kind)
+    result = evaluate_masks(operator, X, y, masks, kind, index=index)
     operator.train()
     return result
 
@@ -232,18 +240,22 @@ def _validate(
     masks: torch.Tensor,
     kind: str,
     cfg: TrainConfig,
+    index: torch.Tensor | None = None,
 ) -> tuple[float, float, float]:
     """(mean loss over the mask batch, loss of m_opt, accuracy of m_opt) on the validation set.
 
     With ``val_masks="opt"`` only the m_opt column is evaluated (all that early stopping
     watches) and the mask-batch mean is NaN; ``"all"`` crosses the whole validation set with the
-    whole mask batch, as the reference does, for learning curves.
+    whole mask batch, as the reference does, for learning curves. ``index`` (the masks' ones,
+    when gathered) makes the operator's first layer follow s, as in training.
     """
     if cfg.val_masks == "all":
-        loss, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
+        loss, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind, index)
         return float(loss.mean()), float(loss[cfg.n_random]), float(acc[cfg.n_random])
-    m_opt = masks[cfg.n_random : cfg.n_random + 1]
-    loss, acc = _evaluate_eval_mode(operator, X_val, y_val, m_opt, kind)
+    opt = slice(cfg.n_random, cfg.n_random + 1)
+    loss, acc = _evaluate_eval_mode(
+        operator, X_val, y_val, masks[opt], kind, None if index is None else index[opt]
+    )
     return float("nan"), float(loss[0]), float(acc[0])
 
 
@@ -285,8 +297,18 @@ class _EarlyStopping:
             self.first_batch = batch
         if self._improves(loss, accuracy):
             self.best, self.best_accuracy, self.best_batch = loss, accuracy, batch
-            self.best_state = {k: v.detach().clone() for k, v in operator.state_dict().items()}
+            self._snapshot(operator)
         return batch - max(self.best_batch, self.first_batch) >= self.patience
+
+    def _snapshot(self, operator: nn.Module) -> None:
+        """Copy the operator's state into ``best_state``: new tensors the first time, the same
+        ones after (a fresh d-wide clone at every improvement costs new pages)."""
+        state = operator.state_dict()
+        if self.best_state is None:
+            self.best_state = {k: v.detach().clone() for k, v in state.items()}
+            return
+        for key, value in state.items():
+            self.best_state[key].copy_(value)
 
     def restore(self, operator: nn.Module) -> None:
         if self.best_state is not None:
@@ -453,7 +475,7 @@ def train_dual_net(
             )  # (M,)
             losses[j] = per_mask
             if m_opt is not None and (t - phase2_start) % cfg.val_period == 0:
-                row = _validate(operator, X_val, y_val, masks[j], kind, cfg)
+                row = _validate(operator, X_val, y_val, masks[j], kind, cfg, index_j)
                 val_rows.append((t, *row))
                 if stopper.update(row[1], t, operator, accuracy=row[2]):
                     stopped, n_done = True, j + 1
@@ -559,7 +581,7 @@ def finetune_operator(
     rows = _lazy_rows(masks, index) if cfg.lazy_first_layer else None
     amp = _Precision(cfg.precision, device)
     stopper = _EarlyStopping(patience, cfg.stop_metric)
-    start, start_acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
+    start, start_acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind, index)
     stopper.update(float(start[0]), 0, operator, accuracy=float(start_acc[0]))
     t = 0
     for t in range(1, max_batches + 1):
@@ -568,7 +590,7 @@ def finetune_operator(
             operator, operator_opt, amp, X[batch], masks, y[batch], kind, cfg, index, rows
         )
         if t % cfg.val_period == 0 or t == max_batches:
-            val, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind)
+            val, acc = _evaluate_eval_mode(operator, X_val, y_val, masks, kind, index)
             if stopper.update(float(val[0]), t, operator, accuracy=float(acc[0])):
                 break
     stopper.restore(operator)

@@ -85,6 +85,53 @@ def test_patience_counts_from_the_first_validation_and_skips_non_finite_losses()
     assert stopper.best_batch == 55 and stopper.update(0.7, 65, op)
 
 
+def test_early_stopping_snapshots_reuse_their_tensors_and_keep_the_best_weights():
+    """Each improvement copies the weights into the tensors of the first snapshot (a fresh
+    d-wide clone at every improvement cost new pages); later changes do not leak into it."""
+    op = torch.nn.Linear(3, 2)
+    stopper = _EarlyStopping(patience=100)
+    stopper.update(1.0, 0, op)
+    first = {k: v.data_ptr() for k, v in stopper.best_state.items()}
+    with torch.no_grad():
+        op.weight.add_(1.0)
+    stopper.update(0.5, 8, op)  # an improvement: these weights
+    best = {k: v.clone() for k, v in op.state_dict().items()}
+    assert {k: v.data_ptr() for k, v in stopper.best_state.items()} == first
+    with torch.no_grad():
+        op.weight.add_(1.0)
+    stopper.update(0.7, 16, op)  # no improvement: the snapshot keeps the weights of batch 8
+    assert all(torch.equal(stopper.best_state[k], best[k]) for k in best)
+    stopper.restore(op)
+    assert all(torch.equal(op.state_dict()[k], best[k]) for k in best)
+
+
+def test_gathered_validation_follows_s_and_equals_the_dense_one(monkeypatch):
+    """With the gathered first layer, validation and fine-tuning evaluate the operator on the
+    masks' s columns too (their cost followed d), with the dense path's losses."""
+    import fir.training as training
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 40))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    calls = []
+    original = training.evaluate_masks
+
+    def spy(operator, X, y, masks, kind, max_elements=1 << 24, index=None):
+        calls.append(index)
+        dense = original(operator, X, y, masks, kind, max_elements)
+        out = original(operator, X, y, masks, kind, max_elements, index=index)
+        torch.testing.assert_close(out, dense, rtol=1e-5, atol=1e-6)
+        return out
+
+    monkeypatch.setattr(training, "evaluate_masks", spy)
+    params = {**TINY, "max_batches": 96, "finetune_batches": 16}
+    DualNetSelector(3, **params, gather=True).fit(X, y)
+    assert calls and all(i is not None and i.shape[-1] == 3 for i in calls)
+    calls.clear()
+    DualNetSelector(3, **params, gather=False).fit(X, y)
+    assert calls and all(i is None for i in calls)
+
+
 def test_accuracy_rule_prefers_accuracy_then_the_lower_loss():
     op = torch.nn.Linear(1, 1)
     stopper = _EarlyStopping(patience=10, metric="accuracy")
