@@ -93,10 +93,10 @@ def validate_run_config(cfg: DictConfig) -> None:
             f"s={cfg.s} is invalid: s is the number of features to select and must be at least 1 "
             "(and below the number of features). Example: fir-run s=5."
         )
-    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int) or cfg.seed < 0:
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int) or not 0 <= cfg.seed < 2**32:
         raise ValueError(
-            f"seed={cfg.seed!r} is invalid: use a non-negative integer, e.g. seed=0 (every "
-            "fold, split and initial weight is drawn from it)."
+            f"seed={cfg.seed!r} is invalid: use an integer from 0 to 2**32 - 1, e.g. seed=0 "
+            "(every fold, split and initial weight is drawn from it)."
         )
     if cfg.n_splits < 2:
         raise ValueError(
@@ -139,6 +139,33 @@ def validate_run_config(cfg: DictConfig) -> None:
         raise ValueError(
             "method.selector is missing: every method config needs a 'selector' node with a "
             "_target_ (see conf/method/dualnet.yaml)."
+        )
+    _check_follows_run_keys(cfg)
+
+
+# selector argument -> (the run key it follows: the method configs set it to ${key}, why)
+FOLLOWED_KEYS = {
+    "n_features_to_select": ("s", "the run is recorded, named and reported under s"),
+    "random_state": ("seed", "each fold's random_state is drawn from seed, so it is not used"),
+    "device": ("device", "the run is recorded under device"),
+}
+
+
+def _check_follows_run_keys(cfg: DictConfig) -> None:
+    """The selector's s, seed and device come from the run's ``s``, ``seed`` and ``device``,
+    which the run records, names its directory by and reports under; a selector value set
+    apart from them would be recorded wrongly (s, device) or not used at all (each fold's seed
+    is drawn from ``seed``)."""
+    selector = cfg.method.selector
+    for arg, (key, why) in FOLLOWED_KEYS.items():
+        if arg not in selector:
+            continue
+        raw = OmegaConf.to_container(selector, resolve=False)[arg]
+        if raw == f"${{{key}}}" or str(selector[arg]) == str(cfg[key]):
+            continue
+        raise ValueError(
+            f"method.selector.{arg}={selector[arg]!r} differs from {key}={cfg[key]!r}: {why}. "
+            f"Set {key}={selector[arg]} instead."
         )
 
 

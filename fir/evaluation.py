@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int)
     if n_splits < 2:
         raise ValueError(f"n_splits must be at least 2; got {n_splits}.")
     classify = dataset.task == "classification"
+    _check_fold_count(dataset, n_splits, classify)
     kfold_cls = StratifiedKFold if classify else KFold
     kfold = kfold_cls(n_splits=n_splits, shuffle=True, random_state=derive_seed(seed, 2) % 2**32)
     if dataset.test_index is not None:
@@ -85,6 +87,25 @@ def make_splits(dataset: Dataset, n_splits: int, val_fraction: float, seed: int)
         )
         splits.append(Split(train=np.sort(train), val=np.sort(val), test=test))
     return check_splits(dataset, splits, n_splits, val_fraction)
+
+
+def _check_fold_count(dataset: Dataset, n_splits: int, classify: bool) -> None:
+    """k-fold needs k rows to split (outside an official test split), and stratified k-fold a
+    class with at least k rows: otherwise an error that names n_splits and the fix."""
+    pool = dataset.n_samples - (0 if dataset.test_index is None else len(dataset.test_index))
+    if n_splits > pool:
+        raise ValueError(
+            f"n_splits={n_splits} is more than the {pool} rows of dataset {dataset.name!r} to "
+            f"split; use fewer folds, e.g. n_splits=5."
+        )
+    if classify:
+        _, counts = np.unique(dataset.y, return_counts=True)
+        if n_splits > counts.max():
+            raise ValueError(
+                f"n_splits={n_splits} exceeds the {counts.max()} rows of the largest class of "
+                f"dataset {dataset.name!r}: stratified folds need a class with at least "
+                f"n_splits rows; use n_splits={min(5, int(counts.max()))} or fewer."
+            )
 
 
 def check_splits(
@@ -288,9 +309,9 @@ def cross_validate(
     else:
         threads = threads_per_job or max(1, (os.cpu_count() or 1) // n_jobs)
         sinks = _log_sinks()
-        outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+        outputs = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="n_jobs")(
             delayed(_run_fold_in_worker)(
-                dataset, splits[k], k, make_selector(k), estimator, threads, sinks
+                dataset, splits[k], k, make_selector(k), estimator, threads, sinks, os.getpid()
             )
             for k in todo
         )
@@ -310,18 +331,45 @@ def _run_fold_in_worker(
     estimator: BaseEstimator | None,
     threads: int,
     sinks: LogSinks | None = None,
+    parent: int | None = None,
 ) -> FoldResult:
     """``run_fold`` in a worker process, with its torch thread count set and its ``fir`` log
-    records sent where the parent's go (console and ``fir-run.log``)."""
+    records sent where the parent's go (console and ``fir-run.log``). With ``parent`` (the pid
+    of the process that dispatched the fold) the worker ends itself when that process is gone:
+    a SIGKILL or the OOM killer gives fir-run no chance to stop its workers, which would
+    otherwise train on for no one (their results cannot be saved)."""
+    stop = threading.Event()
+    if parent is not None:
+        _end_if_orphaned(parent)
+        threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
     torch.set_num_threads(threads)
     handlers = _attach_log_sinks(sinks, fold) if sinks else []
     try:
         return run_fold(dataset, split, fold, selector, estimator)
     finally:
-        fir_log = logging.getLogger("fir")
+        stop.set()
+        logging.captureWarnings(False)
+        for name in LOGGERS:
+            for handler in handlers:
+                logging.getLogger(name).removeHandler(handler)
         for handler in handlers:
-            fir_log.removeHandler(handler)
             handler.close()
+
+
+PARENT_POLL_S = 1.0  # how often a fold worker checks that fir-run is still there
+
+
+def _end_if_orphaned(parent: int) -> None:
+    """End this worker process at once when ``parent`` is no longer its parent (it died and the
+    worker was re-parented)."""
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    """A fold worker's watchdog thread: :func:`_end_if_orphaned` every ``PARENT_POLL_S``."""
+    while not stop.wait(PARENT_POLL_S):
+        _end_if_orphaned(parent)
 
 
 @dataclass(frozen=True)
@@ -345,17 +393,24 @@ def _log_sinks() -> LogSinks:
     return LogSinks(logging.getLogger("fir").getEffectiveLevel(), fmt, files, stream)
 
 
+LOGGERS = ("fir", "py.warnings")  # what a fold worker sends where the parent logs
+
+
 def _attach_log_sinks(sinks: LogSinks, fold: int) -> list[logging.Handler]:
-    """Handlers on the worker's ``fir`` logger mirroring the parent's (a fresh loky worker has
-    no logging configured; a reused one has ours from the previous fold, removed after it)."""
-    fir_log = logging.getLogger("fir")
-    fir_log.setLevel(sinks.level)
-    fir_log.propagate = False
+    """Handlers on the worker's ``fir`` logger, and on its Python warnings, mirroring the
+    parent's (a fresh loky worker has no logging configured; a reused one has ours from the
+    previous fold, removed after it)."""
     handlers: list[logging.Handler] = [logging.FileHandler(f) for f in sinks.files]
     if sinks.stream:
         handlers.append(logging.StreamHandler())
     fmt = (sinks.fmt or "%(message)s").replace("%(message)s", f"[fold {fold + 1}] %(message)s")
     for handler in handlers:
         handler.setFormatter(logging.Formatter(fmt))
-        fir_log.addHandler(handler)
+    logging.captureWarnings(True)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(sinks.level if name == "fir" else logging.WARNING)
+        logger.propagate = False
+        for handler in handlers:
+            logger.addHandler(handler)
     return handlers

@@ -99,7 +99,8 @@ def load_folds(folds_dir: Path, split_hashes: list[str]) -> dict[int, FoldResult
     """The completed folds in ``folds_dir`` whose split matches ``split_hashes[fold]``.
 
     Anything else (unparsable, incomplete, another split, a missing history the JSON promises)
-    is logged and left out, so the fold runs again.
+    is logged and left out, so the fold runs again (logs count folds from 1, as fir-run's do;
+    files and keys from 0).
     """
     done: dict[int, FoldResult] = {}
     for fold, expected in enumerate(split_hashes):
@@ -110,14 +111,14 @@ def load_folds(folds_dir: Path, split_hashes: list[str]) -> dict[int, FoldResult
             result = _read_fold(path, folds_dir)
         except Exception as exc:  # noqa: BLE001 - any damage: the fold runs again
             log.warning(
-                "ignoring %s (%s: %s); fold %d runs again", path, type(exc).__name__, exc, fold
+                "ignoring %s (%s: %s); fold %d runs again", path, type(exc).__name__, exc, fold + 1
             )
             continue
         if result.fold != fold:
-            log.warning("ignoring %s: it records fold %d", path, result.fold)
+            log.warning("ignoring %s: it records fold %d", path, result.fold + 1)
         elif result.split_sha256 != expected:
             log.warning("ignoring %s: its split differs from this run's; fold %d runs again",
-                        path, fold)  # fmt: skip
+                        path, fold + 1)  # fmt: skip
         else:
             done[fold] = result
     return done

@@ -7,11 +7,14 @@ import json
 import logging
 import os
 import platform
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -102,7 +105,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     folds_dir = out_dir / FOLDS_DIR
-    completed, preloaded = _start(cfg, out_dir, hydra_dir)
+    completed, preloaded, earlier = _start(cfg, out_dir, hydra_dir)
     if completed is not None:
         return completed
     meta = {
@@ -124,7 +127,8 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         "cpu_count": os.cpu_count(),
         "choices": _hydra_choices(),
     }
-    write_json_atomic(out_dir / RUN_JSON, run_info)
+    if not earlier:
+        write_json_atomic(out_dir / RUN_JSON, run_info)
     try:
         validate_run_config(cfg)
         device = resolve_device(cfg.device)
@@ -148,6 +152,10 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
             dataset.task,
         )
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
+        if earlier:  # every check passed: this run replaces the earlier one
+            _replace_earlier_run(out_dir, hydra_dir)
+            earlier = False
+            write_json_atomic(out_dir / RUN_JSON, run_info)
         write_splits(out_dir / SPLITS_NPZ, splits)
         split_hashes = [split_sha256(s) for s in splits]
         run_info["split_sha256"] = splits_sha256(splits)
@@ -207,11 +215,14 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         )
         summary = summarise(results, dataset, meta, time.perf_counter() - started)
         _write_outputs(out_dir, results, dataset, summary)
-    except KeyboardInterrupt as exc:
-        _finish(out_dir, run_info, "interrupted", started, error=_describe(exc))
-        raise
     except BaseException as exc:
-        _finish(out_dir, run_info, "failed", started, error=_describe(exc))
+        if earlier:  # refused before it started: the earlier run stays as it was
+            _restore_hydra_files(folds_dir, hydra_dir)
+            log.warning("this run did not start: the earlier run in %s is left as it was",
+                        out_dir)  # fmt: skip
+            raise
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        _finish(out_dir, run_info, status, started, error=_describe(exc))
         raise
     _finish(out_dir, run_info, "completed", started)
     log.info("results (%s):\n%s", metric, results_table(results, metric))
@@ -221,11 +232,13 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
 
 def _start(
     cfg: DictConfig, out_dir: Path, hydra_dir: Path | None
-) -> tuple[dict[str, Any] | None, Dataset | None]:
+) -> tuple[dict[str, Any] | None, Dataset | None, bool]:
     """What ``out_dir`` holds decides how a run starts: (the summary of a completed run of this
     config, when ``resume=true`` finds one: nothing to do; the data, when a resume had to read
-    it to compare its files with the recorded ones). A fresh run clears earlier results; a
-    refused resume raises and leaves the directory as it was."""
+    it to compare its files with the recorded ones; whether a fresh run would replace an
+    earlier run there). A refused resume raises and leaves the directory as it was; the earlier
+    run a fresh run replaces is cleared only once the fresh run's checks pass
+    (:func:`_replace_earlier_run`), so a refused config leaves it as it was too."""
     folds_dir = out_dir / FOLDS_DIR
     previous = _previous_run(out_dir) if cfg.resume else None
     if (
@@ -235,7 +248,7 @@ def _start(
     ):
         # a run that failed or stopped before its first fold ended: nothing to resume, so a
         # fixed config may start afresh there
-        log.info("%s holds a %s run with no completed fold: starting afresh", out_dir,
+        log.info("%s holds a run (status %s) with no completed fold: starting afresh", out_dir,
                  previous.get("status"))  # fmt: skip
         previous = None
         clear_folds(folds_dir)
@@ -256,19 +269,31 @@ def _start(
         if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
             _restore_hydra_files(folds_dir, hydra_dir)
             log.info("%s already holds this run, completed; nothing to do", out_dir)
-            return json.loads((out_dir / SUMMARY_JSON).read_text()), None
+            return json.loads((out_dir / SUMMARY_JSON).read_text()), None, False
     elif not cfg.resume:
         if (out_dir / RUN_JSON).is_file():
-            log.warning(
-                "%s holds an earlier run: its results are replaced (resume=true continues a "
-                "run of the same config instead)",
-                out_dir,
-            )
+            return None, None, True
         clear_folds(folds_dir)
         clear_results(out_dir)
     if previous is None and hydra_dir is not None and hydra_dir.is_dir():
         _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
-    return None, preloaded
+    return None, preloaded, False
+
+
+def _replace_earlier_run(out_dir: Path, hydra_dir: Path | None) -> None:
+    """Clear the earlier run's results in ``out_dir`` for a fresh run whose checks passed, so
+    that a fresh run that fails later cannot leave an old ``summary.json`` looking like its
+    result; keep this invocation's ``.hydra`` files."""
+    log.warning(
+        "%s holds an earlier run: its results are replaced (resume=true continues a run of the "
+        "same config instead)",
+        out_dir,
+    )
+    folds_dir = out_dir / FOLDS_DIR
+    clear_folds(folds_dir)
+    clear_results(out_dir)
+    if hydra_dir is not None and hydra_dir.is_dir():
+        _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
 
 
 def _check_selector_params(selector: BaseEstimator) -> None:
@@ -564,7 +589,11 @@ def _hydra_main(cfg: DictConfig) -> float:
             out_dir = resumed
             _log_also_to(out_dir / f"{hydra_cfg.job.name}.log")
     try:
-        summary = run(cfg, out_dir, hydra_dir)
+        with _warnings_logged():
+            summary = run(cfg, out_dir, hydra_dir)
+    except KeyboardInterrupt as exc:
+        exc.resume_command = resume_command(hydra_cfg, out_dir)  # for main()'s last line
+        raise
     except (ValueError, TypeError, FileNotFoundError, InstantiationException) as exc:
         # A bad config, bad data or a missing file: the message names the fix, so no traceback
         # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed". A loader's
@@ -575,12 +604,53 @@ def _hydra_main(cfg: DictConfig) -> float:
         ):
             raise
         print(f"fir-run: error: {cause}", file=sys.stderr)
+        _log_to_files(f"fir-run: error: {cause}")
         if hydra_cfg.mode == RunMode.MULTIRUN:
             # Hydra records the failed point and runs the others; the sweep then ends with
             # its first failure. (SystemExit would end the whole sweep here.)
             raise RunFailed(f"{out_dir}: {cause}") from None
         sys.exit(1)
     return validation_objective(summary)
+
+
+@contextmanager
+def _warnings_logged() -> Iterator[None]:
+    """Python warnings (LASSO's all-zero coefficients, scikit-learn's convergence warnings) go
+    through logging while a run lasts, so that they reach ``fir-run.log`` as well as the
+    console."""
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+
+
+def _log_to_files(message: str, level: int = logging.ERROR) -> None:
+    """``message`` into the job's log files only (the console has it already)."""
+    record = log.makeRecord(log.name, level, __file__, 0, message, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
+def resume_command(hydra_cfg: DictConfig, out_dir: Path | None) -> str | None:
+    """The command that continues an interrupted invocation where it wrote: the same
+    arguments with ``resume=true`` and the run's directory ``out_dir`` (the sweep's, for a
+    multirun: points resume only inside the same ``hydra.sweep.dir``); None when a single
+    run's directory is not known."""
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    if not multirun and out_dir is None:
+        return None
+    place = f"hydra.sweep.dir={hydra_cfg.sweep.dir}" if multirun else f"hydra.run.dir={out_dir}"
+    return shlex.join(["fir-run", *_rerun_args(), "resume=true", place])
+
+
+RERUN_DROPPED = ("resume=", "hydra.sweep.dir=", "hydra.run.dir=")
+
+
+def _rerun_args() -> list[str]:
+    """This invocation's arguments without those a resume command sets itself."""
+    return [a for a in sys.argv[1:] if not a.lstrip("+~").startswith(RERUN_DROPPED)]
 
 
 def _timestamped_run_dir(hydra_cfg: DictConfig) -> bool:
@@ -623,6 +693,19 @@ def launcher_threads(launcher: DictConfig, cpu_count: int) -> int | None:
     return max(1, cpu_count // jobs)
 
 
+def _sweep_resume_command(args: list[str]) -> str | None:
+    """For a multirun interrupted in its own process (``hydra/launcher=joblib``, where no job
+    saw the interrupt): the resume command, naming the sweep directory when the arguments do,
+    else pointing at the one Hydra printed ("sweep output dir"). None for a single run."""
+    if not {"-m", "--multirun"} & set(args):
+        return None
+    named = [a.split("=", 1)[1] for a in args if a.lstrip("+~").startswith("hydra.sweep.dir=")]
+    place = shlex.quote(f"hydra.sweep.dir={named[-1]}") if named else (
+        "hydra.sweep.dir=<the sweep output dir above>"
+    )  # fmt: skip
+    return f"{shlex.join(['fir-run', *_rerun_args(), 'resume=true'])} {place}"
+
+
 class RunFailed(Exception):
     """A sweep point that failed with a clear error (bad config or data); the message says
     which point and why."""
@@ -644,16 +727,17 @@ def main() -> None:
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         _hydra_main()
-    except Terminated as exc:
-        print(f"fir-run: {exc}; the run stopped (resume it with resume=true).", file=sys.stderr)
-        sys.exit(128 + signal.SIGTERM)
-    except KeyboardInterrupt:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+    except KeyboardInterrupt as exc:
+        terminated = isinstance(exc, Terminated)
+        if os.environ.get("HYDRA_FULL_ERROR") == "1" and not terminated:
             raise
-        print(
-            "fir-run: interrupted; the run stopped (resume it with resume=true).", file=sys.stderr
-        )
-        sys.exit(128 + signal.SIGINT)
+        # a job sets it; with hydra/launcher=joblib the sweep's process is interrupted instead
+        command = getattr(exc, "resume_command", None) or _sweep_resume_command(sys.argv[1:])
+        how = f"resume it with: {command}" if command else "resume it with resume=true"
+        line = f"fir-run: {exc if terminated else 'interrupted'}; the run stopped ({how})."
+        print(line, file=sys.stderr)
+        _log_to_files(line)
+        sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))
     finally:
         signal.signal(signal.SIGTERM, previous)
 

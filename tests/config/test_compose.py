@@ -69,7 +69,7 @@ def test_typos_and_wrong_types_fail_at_composition():
         ("s=0", r"s=0 is invalid"),
         ("n_splits=1", r"n_splits=1"),
         ("device=tpu", r"device='tpu'"),
-        ("seed=-1", r"seed=-1 is invalid: use a non-negative integer"),
+        ("seed=-1", r"seed=-1 is invalid: use an integer from 0 to 2\*\*32 - 1"),
     ],  # fmt: skip
 )
 def test_run_level_validation_names_key_value_and_fix(override, match):

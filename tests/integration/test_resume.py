@@ -216,7 +216,10 @@ def test_killed_mid_fold_then_resumed_equals_an_uninterrupted_run(uninterrupted,
     if sig == signal.SIGINT:  # one line that says how to go on, no traceback
         assert proc.returncode == 130
         assert "Traceback" not in output(cut)
-        assert "fir-run: interrupted; the run stopped (resume it with resume=true)." in output(cut)
+        line = (f"fir-run: interrupted; the run stopped (resume it with: fir-run "
+                f"{' '.join(SLOW_FOLDS)} resume=true hydra.run.dir={cut}).")  # fmt: skip
+        assert line in output(cut)
+        assert line in (cut / "fir-run.log").read_text()  # the log tells it too
     assert not (cut / "summary.json").exists()
     assert not fold_json_path(cut / "folds", 1).exists()
 
@@ -270,6 +273,37 @@ def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
     assert not (out / "summary.json").exists()
     assert "received SIGTERM" in output(out)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc (Linux)")
+def test_fold_workers_end_when_fir_run_is_killed(tmp_path):
+    """SIGKILL (the OOM killer, a hard scheduler kill) gives fir-run no chance to stop its
+    workers: they used to train on, re-parented, for folds no one could save."""
+    out = tmp_path / "run"
+    proc = fir_run(out, *SLOW_FOLDS, "n_jobs=2")
+    deadline = time.monotonic() + 120
+    while len(workers := child_pids(proc.pid)) < 2 or not (out / "run.json").is_file():
+        assert proc.poll() is None, output(out)
+        assert time.monotonic() < deadline, "the fold workers never started"
+        time.sleep(0.05)
+    time.sleep(1.0)  # into the folds' training
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)  # the parent only
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 15
+    while alive := [p for p in workers if Path(f"/proc/{p}").exists() and not zombie(p)]:
+        if time.monotonic() > deadline:
+            for p in alive:
+                os.kill(p, signal.SIGKILL)
+            pytest.fail(f"fold workers {alive} outlived the killed fir-run")
+        time.sleep(0.1)
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
 
 
 def write_table(path: Path, shift: float = 0.0) -> Path:

@@ -141,15 +141,77 @@ def test_cli_single_run_and_errors(tmp_path):
     assert missing.stderr.startswith("fir-run: error: dataset.path='nope.csv': no file")
 
 
-def test_a_fresh_run_removes_an_earlier_runs_results(tiny_run, tmp_path):
+def test_a_fresh_run_that_fails_removes_an_earlier_runs_results(tiny_run, tmp_path, monkeypatch):
     """A new run that fails in a directory that held a result must not leave that result
     looking like its own."""
+    import fir.run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("fold 0 diverged")
+
     shutil.copytree(tiny_run[0], tmp_path / "run")
-    with pytest.raises(ValueError, match="s=10 is invalid"):
-        run(tiny_cfg("s=10"), tmp_path / "run")
+    monkeypatch.setattr(fir.run, "cross_validate", broken)
+    with pytest.raises(RuntimeError, match="diverged"):
+        run(tiny_cfg("seed=1"), tmp_path / "run")
     left = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert "summary.json" not in left and "folds.csv" not in left and "figures" not in left
-    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "failed"
+    info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert info["status"] == "failed" and info["config"]["seed"] == 1
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory) -> Path:
+    """A completed run made by the CLI (with its .hydra files)."""
+    out = tmp_path_factory.mktemp("cli") / "run"
+    done = fir_run("profile=tiny", "verbose=0", "n_splits=2", f"hydra.run.dir={out}",
+                   cwd=out.parent)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["s=10", "n_splits=1", "method.selector.batch_size=0", "device=cuda:99", "dataset=nope"],
+)
+def test_a_refused_run_leaves_an_earlier_run_as_it_was(cli_run, tmp_path, override):
+    """A config or data check that refuses the new run used to delete the completed run in
+    its directory (results, folds, splits, figures) before it refused."""
+    shutil.copytree(cli_run, tmp_path / "run")
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "run").rglob("*")
+              if p.is_file()}  # fmt: skip
+    out = fir_run("profile=tiny", "verbose=0", override, f"hydra.run.dir={tmp_path}/run",
+                  cwd=tmp_path)  # fmt: skip
+    assert out.returncode != 0
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "run").rglob("*")
+             if p.is_file()}  # fmt: skip
+    log = Path("run") / "fir-run.log"
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    # .hydra is Hydra's record of this invocation, put back to the earlier run's; only the log
+    # (that tells why the run did not start) changes
+    assert changed <= {log}, changed
+    if override != "dataset=nope":  # Hydra refuses that one before fir-run starts
+        text = after[log].decode()
+        assert "this run did not start: the earlier run in" in text
+        assert "fir-run: error: " in text  # the error is in the log, not on the console only
+
+
+def test_method_settings_that_follow_s_seed_and_device_cannot_differ_from_them(tmp_path):
+    """method.selector.n_features_to_select=3 selected 3 features in a run recorded as s=5;
+    method.selector.random_state was silently replaced by fold seeds drawn from seed."""
+    for override, message in [
+        ("method.selector.n_features_to_select=3",
+         r"method.selector.n_features_to_select=3 differs from s=5: .* Set s=3 instead"),
+        ("method.selector.random_state=7",
+         r"method.selector.random_state=7 differs from seed=0: each fold's random_state is "
+         r"drawn from seed"),
+        ("method.selector.device=cpu", r"method.selector.device='cpu' differs from device="),
+    ]:  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            run(tiny_cfg("dataset=xor", "device=auto", override), tmp_path / "r")
+    run(tiny_cfg("dataset=xor", "n_splits=2", "method.selector.n_features_to_select=5"),
+        tmp_path / "same")  # fmt: skip
+    with pytest.raises(ValueError, match=r"seed=4294967296 is invalid: use an integer from 0"):
+        run(tiny_cfg("dataset=xor", "seed=4294967296"), tmp_path / "r")
 
 
 def test_cli_multirun_writes_one_directory_per_point(tmp_path):
@@ -275,3 +337,35 @@ def test_a_bad_baseline_argument_is_refused_before_the_data_is_read(tmp_path):
     assert not (tmp_path / "splits.npz").exists()
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["status"] == "failed" and info["dataset"] is None  # the data was never loaded
+
+
+def test_warnings_reach_fir_run_log(tmp_path):
+    """LASSO's all-zero warning (and scikit-learn's) went to the console only."""
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        done = fir_run("profile=tiny", "method=lasso", "s=9", "n_splits=2", f"n_jobs={jobs}",
+                       f"hydra.run.dir={out}", cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "UserWarning: lasso: only 0 of 10 coefficients" in (out / "fir-run.log").read_text()
+
+
+def test_the_resume_command_names_the_run_or_sweep_directory(monkeypatch):
+    """After Ctrl-C in a multirun, "resume it with resume=true" started the sweep afresh in a
+    new timestamped directory: points resume only inside their own hydra.sweep.dir."""
+    from types import SimpleNamespace
+
+    from hydra.types import RunMode
+
+    from fir.run import resume_command
+
+    monkeypatch.setattr(sys, "argv", ["fir-run", "-m", "seed=0,1", "resume=false",
+                                      "hydra.sweep.dir=old"])  # fmt: skip
+    sweep = SimpleNamespace(mode=RunMode.MULTIRUN, sweep=SimpleNamespace(dir="multirun/d 1"))
+    assert resume_command(sweep, Path("multirun/d 1/0")) == (
+        "fir-run -m seed=0,1 resume=true 'hydra.sweep.dir=multirun/d 1'"
+    )
+    monkeypatch.setattr(sys, "argv", ["fir-run", "s=3"])
+    single = SimpleNamespace(mode=RunMode.RUN, sweep=None)
+    assert resume_command(single, Path("outputs/run/a")) == (
+        "fir-run s=3 resume=true hydra.run.dir=outputs/run/a"
+    )

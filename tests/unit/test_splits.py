@@ -52,3 +52,13 @@ def test_a_dataset_that_draws_its_own_folds_is_told_to_draw_more_rows():
     with pytest.raises(ValueError, match=r"draws its own folds.*dataset.n_train; this fold has 3 "
                        r"training"):  # fmt: skip
         make_splits(load_xor(n_folds=2, seed=0, n_train=3), 2, 0.2, seed=0)
+
+
+def test_more_folds_than_rows_or_than_the_largest_class_names_n_splits():
+    """These used to be scikit-learn's own errors, which never name n_splits' fix."""
+    y = [0] * 7 + [1] * 5
+    with pytest.raises(ValueError, match=r"n_splits=8 exceeds the 7 rows of the largest class of "
+                       r"dataset 't'.*use n_splits=5 or fewer"):  # fmt: skip
+        make_splits(dataset(y), 8, 0.2, seed=0)
+    with pytest.raises(ValueError, match=r"n_splits=13 is more than the 12 rows of dataset 't'"):
+        make_splits(dataset(np.linspace(0, 1, 12), task="regression"), 13, 0.2, seed=0)
