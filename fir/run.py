@@ -642,15 +642,15 @@ def resume_command(hydra_cfg: DictConfig, out_dir: Path | None) -> str | None:
     if not multirun and out_dir is None:
         return None
     place = f"hydra.sweep.dir={hydra_cfg.sweep.dir}" if multirun else f"hydra.run.dir={out_dir}"
-    return shlex.join(["fir-run", *_rerun_args(), "resume=true", place])
+    return shlex.join(["fir-run", *_rerun_args(sys.argv[1:]), "resume=true", place])
 
 
 RERUN_DROPPED = ("resume=", "hydra.sweep.dir=", "hydra.run.dir=")
 
 
-def _rerun_args() -> list[str]:
-    """This invocation's arguments without those a resume command sets itself."""
-    return [a for a in sys.argv[1:] if not a.lstrip("+~").startswith(RERUN_DROPPED)]
+def _rerun_args(args: list[str]) -> list[str]:
+    """An invocation's arguments ``args`` without those a resume command sets itself."""
+    return [a for a in args if not a.lstrip("+~").startswith(RERUN_DROPPED)]
 
 
 def _timestamped_run_dir(hydra_cfg: DictConfig) -> bool:
@@ -703,7 +703,7 @@ def _sweep_resume_command(args: list[str]) -> str | None:
     place = shlex.quote(f"hydra.sweep.dir={named[-1]}") if named else (
         "hydra.sweep.dir=<the sweep output dir above>"
     )  # fmt: skip
-    return f"{shlex.join(['fir-run', *_rerun_args(), 'resume=true'])} {place}"
+    return f"{shlex.join(['fir-run', *_rerun_args(args), 'resume=true'])} {place}"
 
 
 class RunFailed(Exception):

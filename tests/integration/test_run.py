@@ -369,3 +369,13 @@ def test_the_resume_command_names_the_run_or_sweep_directory(monkeypatch):
     assert resume_command(single, Path("outputs/run/a")) == (
         "fir-run s=3 resume=true hydra.run.dir=outputs/run/a"
     )
+    # hydra/launcher=joblib: the sweep's own process is interrupted, outside every job
+    from fir.run import _sweep_resume_command
+
+    assert _sweep_resume_command(["-m", "seed=0,1", "hydra.sweep.dir=my sweep"]) == (
+        "fir-run -m seed=0,1 resume=true 'hydra.sweep.dir=my sweep'"
+    )
+    assert _sweep_resume_command(["-m", "seed=0,1"]) == (
+        "fir-run -m seed=0,1 resume=true hydra.sweep.dir=<the sweep output dir above>"
+    )
+    assert _sweep_resume_command(["s=3"]) is None
