@@ -248,11 +248,8 @@ def child_pids(pid: int) -> set[int]:
     return kids
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc (Linux)")
-def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path):
-    """``kill PID`` (or ``timeout``) reaches fir-run alone, not its loky fold workers: they must
-    not keep training on their own, and run.json must not stay 'running'."""
-    out = tmp_path / "run"
+def training_with_workers(out: Path) -> tuple[subprocess.Popen, set[int]]:
+    """fir-run with two fold workers, a second into the folds' training: (process, workers)."""
     proc = fir_run(out, *SLOW_FOLDS, "n_jobs=2")
     deadline = time.monotonic() + 120
     while len(workers := child_pids(proc.pid)) < 2 or not (out / "run.json").is_file():
@@ -260,16 +257,31 @@ def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path
         assert time.monotonic() < deadline, "the fold workers never started"
         time.sleep(0.05)
     time.sleep(1.0)  # into the folds' training
-    assert proc.poll() is None, "the run ended before it could be terminated"
-    os.kill(proc.pid, signal.SIGTERM)  # the parent only, as `kill PID` does
-    assert proc.wait(timeout=60) == 128 + signal.SIGTERM, output(out)
-    deadline = time.monotonic() + 10
-    while alive := [p for p in workers if Path(f"/proc/{p}").exists()]:
+    assert proc.poll() is None, "the run ended before it could be stopped"
+    return proc, workers
+
+
+def assert_workers_end(workers: set[int], seconds: float, what: str) -> None:
+    """Every process of ``workers`` ends (or is a zombie) within ``seconds``; else kill them
+    and fail."""
+    deadline = time.monotonic() + seconds
+    while alive := [p for p in workers if Path(f"/proc/{p}").exists() and not zombie(p)]:
         if time.monotonic() > deadline:
             for p in alive:
                 os.kill(p, signal.SIGKILL)
-            pytest.fail(f"fold workers {alive} outlived the terminated fir-run")
+            pytest.fail(f"fold workers {alive} outlived the {what} fir-run")
         time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads /proc (Linux)")
+def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path):
+    """``kill PID`` (or ``timeout``) reaches fir-run alone, not its loky fold workers: they must
+    not keep training on their own, and run.json must not stay 'running'."""
+    out = tmp_path / "run"
+    proc, workers = training_with_workers(out)
+    os.kill(proc.pid, signal.SIGTERM)  # the parent only, as `kill PID` does
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM, output(out)
+    assert_workers_end(workers, 10, "terminated")
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
     assert not (out / "summary.json").exists()
     assert "received SIGTERM" in output(out)
@@ -279,24 +291,10 @@ def test_sigterm_to_fir_run_stops_its_fold_workers_and_says_interrupted(tmp_path
 def test_fold_workers_end_when_fir_run_is_killed(tmp_path):
     """SIGKILL (the OOM killer, a hard scheduler kill) gives fir-run no chance to stop its
     workers: they used to train on, re-parented, for folds no one could save."""
-    out = tmp_path / "run"
-    proc = fir_run(out, *SLOW_FOLDS, "n_jobs=2")
-    deadline = time.monotonic() + 120
-    while len(workers := child_pids(proc.pid)) < 2 or not (out / "run.json").is_file():
-        assert proc.poll() is None, output(out)
-        assert time.monotonic() < deadline, "the fold workers never started"
-        time.sleep(0.05)
-    time.sleep(1.0)  # into the folds' training
-    assert proc.poll() is None, "the run ended before it could be killed"
+    proc, workers = training_with_workers(tmp_path / "run")
     os.kill(proc.pid, signal.SIGKILL)  # the parent only
     proc.wait(timeout=60)
-    deadline = time.monotonic() + 15
-    while alive := [p for p in workers if Path(f"/proc/{p}").exists() and not zombie(p)]:
-        if time.monotonic() > deadline:
-            for p in alive:
-                os.kill(p, signal.SIGKILL)
-            pytest.fail(f"fold workers {alive} outlived the killed fir-run")
-        time.sleep(0.1)
+    assert_workers_end(workers, 15, "killed")
 
 
 def zombie(pid: int) -> bool:
