@@ -147,9 +147,11 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
             # regression target (ages, counts) classes
             selector.set_params(task=dataset.task)
         _check_selector_task(selector, dataset)
+        top = cfg.get("estimator") is not None
         estimator = _instantiate_estimator(
-            cfg.estimator if cfg.get("estimator") is not None else cfg.method.get("estimator"),
+            cfg.estimator if top else cfg.method.get("estimator"),
             dataset.task,
+            "estimator" if top else "method.estimator",
         )
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
         if earlier:  # every check passed: this run replaces the earlier one
@@ -445,14 +447,22 @@ def find_resumable(out_dir: Path, cfg: DictConfig) -> Path:
     return max(candidates)[2] if candidates else out_dir
 
 
-def _instantiate_estimator(node: DictConfig | None, task: str) -> BaseEstimator | None:
+def _instantiate_estimator(
+    node: DictConfig | None, task: str, key: str = "estimator"
+) -> BaseEstimator | None:
     """The downstream model, or None when the selector predicts itself. A ``task: ???`` key in
-    the node is the one runtime value a method config may ask for; it is filled here."""
+    the node is the one runtime value a method config may ask for; it is filled here. An
+    invalid argument is an error naming its config key (``key``.<argument>)."""
     if node is None:
         return None
-    if OmegaConf.is_missing(node, "task"):
-        return instantiate(node, task=task, _convert_="all")
-    return instantiate(node, _convert_="all")
+    extra = {"task": task} if OmegaConf.is_missing(node, "task") else {}
+    try:
+        return instantiate(node, **extra, _convert_="all")
+    except InstantiationException as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ValueError):
+            raise ValueError(f"{key}.{cause}") from None
+        raise
 
 
 def _log_fold(result: FoldResult, n_folds: int, metric: str) -> None:

@@ -331,6 +331,19 @@ def test_a_failed_sweep_point_does_not_stop_the_others(tmp_path):
     assert [json.loads(p.read_text())["s"] for p in summaries] == [3]
 
 
+def test_a_bad_downstream_model_argument_names_its_key_before_any_fold(tmp_path, monkeypatch):
+    import fir.run
+
+    def never(*args, **kwargs):
+        raise AssertionError("no fold may run")
+
+    monkeypatch.setattr(fir.run, "cross_validate", never)
+    with pytest.raises(ValueError, match=r"^method\.estimator\.hidden='abc' is invalid"):
+        run(tiny_cfg("method=lasso", "method.estimator.hidden=abc"), tmp_path / "a")
+    with pytest.raises(ValueError, match=r"^estimator\.C=-1 is invalid"):
+        run(tiny_cfg("estimator=svm", "estimator.C=-1"), tmp_path / "b")
+
+
 def test_a_bad_baseline_argument_is_refused_before_the_data_is_read(tmp_path):
     with pytest.raises(ValueError, match=r"^method\.selector\.epochs=0 is invalid for DFSSelector"):
         run(tiny_cfg("method=dfs", "method.selector.epochs=0"), tmp_path)

@@ -194,6 +194,27 @@ def test_models_follow_task():
         make_svm("auto")
 
 
+@pytest.mark.parametrize(
+    ("factory", "kwargs", "message"),
+    [
+        (make_mlp, {"hidden": "abc"}, r"hidden='abc' is invalid: use a list of layer sizes"),
+        (make_mlp, {"hidden": [60, 0]}, r"hidden=0 is invalid: use a positive integer"),
+        (make_mlp, {"hidden": [2.5]}, r"hidden=2.5 is invalid"),
+        (make_mlp, {"activation": "gelu"}, r"activation='gelu' is invalid: use one of"),
+        (make_mlp, {"learning_rate_init": 0}, r"learning_rate_init=0 is invalid"),
+        (make_mlp, {"max_iter": "10"}, r"max_iter='10' is invalid"),
+        (make_svm, {"C": -1}, r"C=-1 is invalid: use a positive number"),
+        (make_svm, {"gamma": "none"}, r"gamma='none' is invalid"),
+    ],
+)
+def test_downstream_model_arguments_are_checked_when_built(factory, kwargs, message):
+    """They failed inside the first fold's fit, after its selector had trained, in
+    scikit-learn's words (a numpy ufunc error for hidden='abc')."""
+    with pytest.raises(ValueError, match=message):
+        factory("classification", **kwargs)
+    assert factory("classification") is not None
+
+
 ACCEPTS_VALIDATION = ["dfs", "avgrad", "forward", "random_forest"]
 
 
