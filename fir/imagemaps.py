@@ -124,14 +124,20 @@ def overlay_colormap() -> ListedColormap:
     return ListedColormap(hsv_to_rgb(hsv), name="fir_overlay")
 
 
+def labelled_colorbar(
+    fig: Figure, mappable, axes, label: str, location: str, fontsize: float = 7
+) -> None:
+    """A colour bar of ``mappable`` beside ``axes``, its label and ticks at ``fontsize``."""
+    aspect = 30 if location in ("top", "bottom") else 20
+    bar = fig.colorbar(mappable, ax=axes, location=location, shrink=0.8, aspect=aspect)
+    bar.set_label(label, fontsize=fontsize)
+    bar.ax.tick_params(labelsize=fontsize)
+
+
 def overlay_colorbar(fig: Figure, axes, location: str = "bottom", fontsize: float = 7) -> None:
     """A colour bar for the superimposed panels ``axes``: the hue of ``superimpose``."""
-    bar = fig.colorbar(
-        ScalarMappable(Normalize(0.0, 1.0), overlay_colormap()), ax=axes, location=location,
-        shrink=0.8, aspect=30 if location in ("top", "bottom") else 20,
-    )  # fmt: skip
-    bar.set_label("overlay: score / top score", fontsize=fontsize)
-    bar.ax.tick_params(labelsize=fontsize)
+    overlay = ScalarMappable(Normalize(0.0, 1.0), overlay_colormap())
+    labelled_colorbar(fig, overlay, axes, "overlay: score / top score", location, fontsize)
 
 
 def _map_figure(
@@ -164,9 +170,7 @@ def _map_figure(
         ax.set_yticks([])
     for ax in axes[n_panels:]:
         ax.set_axis_off()
-    bar = fig.colorbar(axes[0].images[0], ax=list(axes[:2]), location="bottom", shrink=0.8)
-    bar.set_label(value_label, fontsize=7)
-    bar.ax.tick_params(labelsize=7)
+    labelled_colorbar(fig, axes[0].images[0], list(axes[:2]), value_label, "bottom")
     overlay_colorbar(fig, list(axes[2:n_panels]))
     fig.suptitle(title, fontsize=9)
     return fig

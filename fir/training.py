@@ -169,7 +169,7 @@ def evaluate_masks(
     with torch.no_grad():
         for start in range(0, X.shape[0], chunk):
             xb, yb = X[start : start + chunk], y[start : start + chunk]
-            out = operator(xb, masks) if index is None else operator(xb, masks, index)
+            out = operator(xb, masks, index)  # (chunk, n_masks, n_out)
             loss_sum += row_losses(out, yb, kind).sum(0)
             if kind == "binary":
                 hits += ((out[..., 0] > 0).float() == yb[:, None]).float().sum(0)

@@ -14,8 +14,19 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
+from fir.baselines.params import POSITIVE_INT, POSITIVE_NUMBER, Rule, check_arguments
+
 TASKS = ("classification", "regression")
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")  # scikit-learn's MLP
+# the forms of the factories' own arguments, beside fir.baselines.params.RULES (checked when a
+# model is built, not by scikit-learn after the first fold's selector has run)
+MODEL_RULES: dict[str, Rule] = {
+    "gamma": (lambda v: v in ("scale", "auto") or POSITIVE_NUMBER[0](v),
+              "'scale', 'auto' or a positive number"),
+    "activation": (lambda v: v in ACTIVATIONS, f"one of {ACTIVATIONS}"),
+    "learning_rate_init": POSITIVE_NUMBER,
+    "n_iter_no_change": POSITIVE_INT,
+}  # fmt: skip
 
 
 def _check_task(factory: str, task: str) -> None:
@@ -26,22 +37,11 @@ def _check_task(factory: str, task: str) -> None:
         )
 
 
-def _check_positive(name: str, value, kind: type = float) -> None:
-    """``value`` is a positive number (an integer for ``kind=int``), or a ValueError naming
-    the argument; caught here, not by scikit-learn after the first fold's selector has run."""
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or (kind is int and not float(value).is_integer()) or not value > 0:
-        wanted = "a positive integer" if kind is int else "a positive number"
-        raise ValueError(f"{name}={value!r} is invalid: use {wanted}.")
-
-
 def make_svm(task: str, C: float = 1.0, gamma: str | float = "scale") -> BaseEstimator:
     """RBF SVM (classification) or SVR (regression) with ``C`` and ``gamma``; the paper's
     filters use C = 1 and gamma = 1 / (n_features * var(X)), scikit-learn's ``"scale"``."""
     _check_task("make_svm", task)
-    _check_positive("C", C)
-    if gamma not in ("scale", "auto"):
-        _check_positive("gamma", gamma)
+    check_arguments(make_svm, {"C": C, "gamma": gamma}, MODEL_RULES)
     if task == "classification":
         return SVC(kernel="rbf", C=C, gamma=gamma)
     return standardized_target(SVR(kernel="rbf", C=C, gamma=gamma))
@@ -61,15 +61,10 @@ def make_mlp(
     validation split after 50 epochs without improvement, so that it leaves the sigmoid plateau):
     the paper's downstream model for LASSO, forward selection, LIME and SAN."""
     _check_task("make_mlp", task)
-    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence) or not hidden:
-        raise ValueError(f"hidden={hidden!r} is invalid: use a list of layer sizes, e.g. [60,30].")
-    for size in hidden:
-        _check_positive("hidden", size, int)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation={activation!r} is invalid: use one of {ACTIVATIONS}.")
-    _check_positive("learning_rate_init", learning_rate_init)
-    _check_positive("max_iter", max_iter, int)
-    _check_positive("n_iter_no_change", n_iter_no_change, int)
+    check_arguments(make_mlp, {
+        "hidden": hidden, "activation": activation, "learning_rate_init": learning_rate_init,
+        "max_iter": max_iter, "n_iter_no_change": n_iter_no_change,
+    }, MODEL_RULES)  # fmt: skip
     cls = MLPClassifier if task == "classification" else MLPRegressor
     model = cls(
         hidden_layer_sizes=tuple(hidden),

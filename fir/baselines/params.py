@@ -59,6 +59,7 @@ Rule = tuple[Callable[[Any], bool], str]
 POSITIVE_INT: Rule = (_positive_int, "a positive int")
 PAIR: Rule = (_pair, "a pair of positive ints, e.g. [1000, 100]")
 OPTIONAL_POSITIVE_INT: Rule = (_optional(_positive_int), "a positive int, or null")
+POSITIVE_NUMBER: Rule = (lambda v: _number(v) and v > 0, "a positive number")
 
 
 # argument name -> (rule, what the rule says)
@@ -106,17 +107,25 @@ def check_baseline_params(estimator: BaseEstimator) -> None:
     """Raise a ValueError naming the first argument of ``estimator`` that breaks its rule
     (``RULES``, or the class's own ``param_rules``), with the value given and the default as
     an example."""
-    defaults = {
-        name: p.default for name, p in inspect.signature(type(estimator)).parameters.items()
-    }
-    rules = {**RULES, **getattr(estimator, "param_rules", {})}
-    for name, value in estimator.get_params(deep=False).items():
+    check_arguments(
+        type(estimator), estimator.get_params(deep=False), getattr(estimator, "param_rules", {})
+    )
+
+
+def check_arguments(
+    owner: Callable[..., Any], values: dict[str, Any], own_rules: dict[str, Rule] | None = None
+) -> None:
+    """Raise a ValueError naming the first of ``values`` (arguments of the class or function
+    ``owner``) that breaks its rule (``RULES``, or ``own_rules`` for the forms that ``owner``'s
+    arguments take), with the value given and ``owner``'s default as an example."""
+    defaults = {name: p.default for name, p in inspect.signature(owner).parameters.items()}
+    rules = {**RULES, **(own_rules or {})}
+    for name, value in values.items():
         rule = rules.get(name)
         if rule is None or rule[0](value):
             continue
         example = defaults.get(name, inspect.Parameter.empty)
         hint = "" if example is inspect.Parameter.empty else f" (the default is {example!r})"
         raise ValueError(
-            f"{name}={value!r} is invalid for {type(estimator).__name__}: it must be "
-            f"{rule[1]}{hint}."
+            f"{name}={value!r} is invalid for {owner.__name__}: it must be {rule[1]}{hint}."
         )

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from fir.imagemaps import overlay_colorbar, superimpose  # noqa: E402
+from fir.imagemaps import labelled_colorbar, overlay_colorbar, superimpose  # noqa: E402
 from fir.report.cells import Cell, format_mean_std  # noqa: E402
 from fir.report.figures import fold_scores  # noqa: E402
 from fir.report.runs import ImageMeans  # noqa: E402
@@ -70,9 +70,8 @@ def _map_grid(n_rows: int, means: ImageMeans) -> tuple[Figure, np.ndarray]:
 
 def _colorbar(fig: Figure, axes: np.ndarray) -> None:
     """The importance scale left of the first column, the overlay's hue right of the last."""
-    bar = fig.colorbar(axes[0, 0].images[0], ax=list(axes[:, 0]), location="left", shrink=0.8)
-    bar.set_label("normalised importance", fontsize=8)
-    bar.ax.tick_params(labelsize=8)
+    labelled_colorbar(fig, axes[0, 0].images[0], list(axes[:, 0]), "normalised importance",
+                      "left", fontsize=8)  # fmt: skip
     overlay_colorbar(fig, list(axes[:, 2:].ravel()), location="right", fontsize=8)
 
 
@@ -132,9 +131,7 @@ def maps_by_s_figure(cells: list[Cell]) -> Figure:
         ax.set_yticks([])
     axes[0, 0].set_ylabel("full map", fontsize=8)
     axes[1, 0].set_ylabel("selected, on mean image", fontsize=8)
-    bar = fig.colorbar(axes[0, 0].images[0], ax=list(axes[0]), location="right", shrink=0.8)
-    bar.set_label("normalised importance", fontsize=7)
-    bar.ax.tick_params(labelsize=7)
+    labelled_colorbar(fig, axes[0, 0].images[0], list(axes[0]), "normalised importance", "right")
     overlay_colorbar(fig, list(axes[1]), location="right")
     first = cells[0]
     fig.suptitle(f"{first.dataset_label}, {first.label}: maps for each s", fontsize=9)

@@ -197,13 +197,21 @@ def test_models_follow_task():
 @pytest.mark.parametrize(
     ("factory", "kwargs", "message"),
     [
-        (make_mlp, {"hidden": "abc"}, r"hidden='abc' is invalid: use a list of layer sizes"),
-        (make_mlp, {"hidden": [60, 0]}, r"hidden=0 is invalid: use a positive integer"),
-        (make_mlp, {"hidden": [2.5]}, r"hidden=2.5 is invalid"),
-        (make_mlp, {"activation": "gelu"}, r"activation='gelu' is invalid: use one of"),
+        (
+            make_mlp,
+            {"hidden": "abc"},
+            r"hidden='abc' is invalid for make_mlp: it must be a non-empty list",
+        ),
+        (make_mlp, {"hidden": [60, 0]}, r"hidden=\[60, 0\] is invalid for make_mlp"),
+        (make_mlp, {"hidden": [2.5]}, r"hidden=\[2.5\] is invalid"),
+        (
+            make_mlp,
+            {"activation": "gelu"},
+            r"activation='gelu' is invalid for make_mlp: it must be one of",
+        ),
         (make_mlp, {"learning_rate_init": 0}, r"learning_rate_init=0 is invalid"),
         (make_mlp, {"max_iter": "10"}, r"max_iter='10' is invalid"),
-        (make_svm, {"C": -1}, r"C=-1 is invalid: use a positive number"),
+        (make_svm, {"C": -1}, r"C=-1 is invalid for make_svm: it must be a positive number"),
         (make_svm, {"gamma": "none"}, r"gamma='none' is invalid"),
     ],
 )
