@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import InstantiationException
+from hydra.errors import CompactHydraException, InstantiationException
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -273,8 +273,13 @@ def _start(
             log.info("%s already holds this run, completed; nothing to do", out_dir)
             return json.loads((out_dir / SUMMARY_JSON).read_text()), None, False
     elif not cfg.resume:
-        if (out_dir / RUN_JSON).is_file():
+        earlier = _previous_run(out_dir)
+        if earlier is not None and (
+            earlier.get("status") == "completed" or any(folds_dir.glob("fold_*.json"))
+        ):
             return None, None, True
+        # nothing to keep (no run, or one refused before its first fold ended): a refused
+        # config here records its own failure in run.json, not an older one's
         clear_folds(folds_dir)
         clear_results(out_dir)
     if previous is None and hydra_dir is not None and hydra_dir.is_dir():
@@ -618,7 +623,7 @@ def _hydra_main(cfg: DictConfig) -> float:
         if hydra_cfg.mode == RunMode.MULTIRUN:
             # Hydra records the failed point and runs the others; the sweep then ends with
             # its first failure. (SystemExit would end the whole sweep here.)
-            raise RunFailed(f"{out_dir}: {cause}") from None
+            raise RunFailed(f"fir-run: the sweep point in {out_dir} failed: {cause}") from None
         sys.exit(1)
     return validation_objective(summary)
 
@@ -716,9 +721,9 @@ def _sweep_resume_command(args: list[str]) -> str | None:
     return f"{shlex.join(['fir-run', *_rerun_args(args), 'resume=true'])} {place}"
 
 
-class RunFailed(Exception):
+class RunFailed(CompactHydraException):
     """A sweep point that failed with a clear error (bad config or data); the message says
-    which point and why."""
+    which point and why. Hydra ends the sweep with this one line, without a traceback."""
 
 
 class Terminated(KeyboardInterrupt):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from numbers import Integral
+
 import numpy as np
 
 from fir.data.base import Dataset, Split
@@ -87,8 +89,8 @@ def _make(
         "n_test": n_test,
         "n_folds": n_folds,
     }.items():
-        if value < 1:
-            raise ValueError(f"dataset.{key} must be a positive integer; got {value}.")
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"dataset.{key} must be a positive integer; got {value!r}.")
     per_fold = n_train + n_val + n_test
     blocks = [
         sample(per_fold, np.random.default_rng(derive_seed(seed, 1, k))) for k in range(n_folds)

@@ -107,6 +107,21 @@ def test_bad_s_fails_before_training_and_marks_the_run_failed(tmp_path):
     assert not (tmp_path / "summary.json").exists()
 
 
+def test_a_run_refused_before_its_first_fold_is_not_kept_as_an_earlier_run(tmp_path):
+    """A second refused config in the same directory used to keep the first one's run.json
+    (its config and error) beside the second one's log: a run that never finished a fold is
+    nothing to keep. A synthetic size that is not an integer names its key (it was Python's
+    "'<' not supported between instances of 'str' and 'int'")."""
+    with pytest.raises(Exception, match=r"dataset\.n_train must be a positive integer; got 'abc'"):
+        run(tiny_cfg("dataset.n_train=abc"), tmp_path)
+    with pytest.raises(Exception, match=r"dataset\.n_test must be a positive integer; got 1\.5"):
+        run(tiny_cfg("dataset.n_test=1.5"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    assert info["status"] == "failed" and "dataset.n_test" in info["error"]
+    assert info["config"]["dataset"]["n_test"] == 1.5
+    assert info["config"]["dataset"]["n_train"] != "abc"
+
+
 def fir_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "fir.run", *args],
@@ -327,6 +342,9 @@ def test_a_failed_sweep_point_does_not_stop_the_others(tmp_path):
     )  # fmt: skip
     assert done.returncode == 1
     assert "fir-run: error: s=10 is invalid" in done.stderr
+    # the sweep ends with one line naming the point, not Hydra's traceback of fir's frames
+    assert "Traceback" not in done.stderr, done.stderr
+    assert f"fir-run: the sweep point in {sweep}/xor/dualnet/s10_" in done.stderr
     summaries = list(sweep.glob("*/*/*/summary.json"))
     assert [json.loads(p.read_text())["s"] for p in summaries] == [3]
 
