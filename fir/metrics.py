@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, mean_squared_error
+from sklearn.metrics import accuracy_score, mean_squared_error, r2_score
 
 METRICS = {"classification": "accuracy", "regression": "mse"}
 
@@ -20,6 +20,14 @@ def task_score(task: str, y_true: np.ndarray, y_pred: np.ndarray) -> float:
     if task == "classification":
         return float(accuracy_score(y_true, y_pred))
     return float(mean_squared_error(y_true, y_pred))
+
+
+def estimator_score(task: str, y_true, y_pred, sample_weight=None) -> float:
+    """A fitted estimator's ``score`` (scikit-learn's convention, higher is better): accuracy
+    for classification, R^2 for regression."""
+    if task == "regression":
+        return float(r2_score(y_true, y_pred, sample_weight=sample_weight))
+    return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
 
 def rank_features(support: np.ndarray, scores: np.ndarray) -> np.ndarray:

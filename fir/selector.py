@@ -13,7 +13,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
@@ -34,7 +33,7 @@ from fir.checks import (
 )
 from fir.fused import supports as fused_supports
 from fir.masks import optimal_mask
-from fir.metrics import rank_features
+from fir.metrics import estimator_score, rank_features
 from fir.nets import OperatorCNN, OperatorConfig, OperatorMLP, SelectorMLP, build_operator
 from fir.optim import FlatOptimizer
 from fir.params import check_selector_params
@@ -632,10 +631,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (classification) or R^2 (regression) of :meth:`predict`."""
-        pred = self.predict(X)
-        if self.task_ == "regression":
-            return float(r2_score(y, pred, sample_weight=sample_weight))
-        return float(accuracy_score(y, pred, sample_weight=sample_weight))
+        return estimator_score(self.task_, y, self.predict(X), sample_weight)
 
     def mask_losses(self, X, y, masks) -> np.ndarray:
         """Operator mean loss on ``(X, y)`` for each binary mask of ``masks`` (n_masks, d),

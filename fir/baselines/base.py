@@ -8,11 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from fir.baselines.params import Rule, check_baseline_params
 from fir.checks import warn_if_many_classes
+from fir.metrics import estimator_score
 
 TASKS = ("auto", "classification", "regression")
 
@@ -54,7 +56,7 @@ def resolve_task(method: str, task: str, y: np.ndarray, supported: Sequence[str]
             warn_if_many_classes(y, stacklevel=4)  # resolve_task, fit, its wrapper
     if task == "classification" and len(np.unique(y)) < 2:
         raise ValueError(
-            f"{method}: y holds a single class ({np.unique(y).tolist()}); feature selection "
+            f"{method}: y holds only 1 class ({np.unique(y).tolist()}); feature selection "
             "for classification needs at least 2 classes."
         )
     if task not in supported:
@@ -115,6 +117,18 @@ class BaseSelector(SelectorMixin, BaseEstimator):
     method_name = "baseline"
     supported_tasks: Sequence[str] = TASKS
     param_rules: dict[str, Rule] = {}  # rules of fir.baselines.params.RULES this class replaces
+
+    def __sklearn_tags__(self):
+        # every baseline learns from y: fit(X) alone is scikit-learn's "requires y" error
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+    @available_if(lambda self: hasattr(self, "predict"))
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy (classification) or R^2 (regression) of :meth:`predict`, for the baselines
+        that predict with their own model (random forest, the neural ones)."""
+        return estimator_score(self.task_, y, self.predict(X), sample_weight)
 
     def check_params(self) -> None:
         """Check the hyperparameters (``fir.baselines.params.RULES``) without data: ``fit``

@@ -221,7 +221,9 @@ class CCMSelector(BaseSelector):
         objective = self._objective_fn(Xt, Lc, sigma)
         lr, value = self.lr, objective(w)
         history = [float(value)]
+        n_iter = 0  # gradient steps tried (one that finds no descent ends the search)
         for _ in range(self.max_iter):
+            n_iter += 1
             w_var = w.clone().requires_grad_(True)
             (grad,) = torch.autograd.grad(objective(w_var), w_var)
             while lr > 1e-12:
@@ -238,6 +240,7 @@ class CCMSelector(BaseSelector):
                 break
         self.weights_ = w.cpu().numpy()
         self.objective_history_ = history
+        self.n_iter_ = n_iter
         self._set_order(order_from_scores(self.weights_, rng), s)
         return self
 

@@ -99,6 +99,8 @@ class LassoSelector(BaseSelector):
             self.lambda_ = float(1.0 / np.ravel(model.C_)[0])
             coef = np.abs(np.atleast_2d(model.coef_)).sum(0)
         self.estimator_ = model
+        # the most solver iterations of any fit behind the choice (= max_iter: one stopped early)
+        self.n_iter_ = int(np.max(model.n_iter_))
         n_nonzero = int(np.count_nonzero(coef))
         if n_nonzero < s:
             warnings.warn(

@@ -8,7 +8,6 @@ splits, so the evaluation code treats them like any other dataset.
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from numbers import Integral
 
 import numpy as np

@@ -360,7 +360,7 @@ def test_lassonet_takes_a_patience_pair_and_a_full_batch():
 
 def test_a_single_class_or_a_single_feature_is_refused_with_the_reason(data):
     X, y = data
-    with pytest.raises(ValueError, match=r"dfs: y holds a single class"):
+    with pytest.raises(ValueError, match=r"dfs: y holds only 1 class"):
         DFSSelector(2, epochs=2).fit(X, np.zeros(len(X), dtype=int))
     with pytest.raises(ValueError, match=r"rfe: the data have n_features = 1; .* needs d >= 2"):
         RFESelector(1).fit(X[:, :1], y)
@@ -402,13 +402,13 @@ def test_a_failed_fit_leaves_the_estimator_as_it_was(name, data):
     other = pd.DataFrame(X[:, :4], columns=[f"b{i}" for i in range(4)])
     make = {**TINY, **PEERS}[name]
     fresh = make(3)
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match="only 1 class"):
         fresh.fit(first, np.zeros(len(y), dtype=int))
     assert vars(fresh) == vars(make(3))  # still unfitted
 
     sel = make(3).fit(first, y)
     state, names = dict(vars(sel)), sel.get_feature_names_out().tolist()
-    with pytest.raises(ValueError, match="single class"):
+    with pytest.raises(ValueError, match="only 1 class"):
         sel.fit(other, np.zeros(len(y), dtype=int))
     assert vars(sel).keys() == state.keys()
     assert all(vars(sel)[k] is v for k, v in state.items())
