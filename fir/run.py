@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import logging
 import os
 import platform
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,14 +35,11 @@ from fir.config import (
     register_configs,
     validate_dataset,
     validate_run_config,
-    with_target_defaults,
 )
 from fir.data.base import Dataset
 from fir.evaluation import FoldResult, cross_validate, make_splits
 from fir.foldstore import (
     FOLDS_DIR,
-    clear_folds,
-    data_hashes,
     load_folds,
     save_fold,
     split_sha256,
@@ -70,6 +65,7 @@ from fir.reporting import (
     write_splits,
 )
 from fir.repro import derive_seed, resolve_device
+from fir.rundir import find_resumable, open_run_dir, replace_earlier_run, restore_hydra_files
 
 log = logging.getLogger("fir.run")
 PACKAGES = (  # besides fir itself
@@ -81,11 +77,6 @@ PACKAGES = (  # besides fir itself
     "omegaconf",
     "matplotlib",
 )
-
-# Keys that do not change a run's results: a run may resume under different values.
-RESUME_IGNORED_KEYS = ("resume", "n_jobs", "torch_threads", "verbose", "paths")
-# folds/hydra: a copy of the .hydra files of the invocation that started the run
-HYDRA_COPY = "hydra"
 
 register_configs()
 
@@ -105,7 +96,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     folds_dir = out_dir / FOLDS_DIR
-    completed, preloaded, earlier = _start(cfg, out_dir, hydra_dir)
+    completed, preloaded, earlier = open_run_dir(cfg, out_dir, hydra_dir)
     if completed is not None:
         return completed
     meta = {
@@ -155,7 +146,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         )
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
         if earlier:  # every check passed: this run replaces the earlier one
-            _replace_earlier_run(out_dir, hydra_dir)
+            replace_earlier_run(out_dir, hydra_dir)
             earlier = False
             write_json_atomic(out_dir / RUN_JSON, run_info)
         write_splits(out_dir / SPLITS_NPZ, splits)
@@ -219,7 +210,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
         _write_outputs(out_dir, results, dataset, summary)
     except BaseException as exc:
         if earlier:  # refused before it started: the earlier run stays as it was
-            _restore_hydra_files(folds_dir, hydra_dir)
+            restore_hydra_files(folds_dir, hydra_dir)
             log.warning("this run did not start: the earlier run in %s is left as it was",
                         out_dir)  # fmt: skip
             raise
@@ -230,77 +221,6 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
-
-
-def _start(
-    cfg: DictConfig, out_dir: Path, hydra_dir: Path | None
-) -> tuple[dict[str, Any] | None, Dataset | None, bool]:
-    """What ``out_dir`` holds decides how a run starts: (the summary of a completed run of this
-    config, when ``resume=true`` finds one: nothing to do; the data, when a resume had to read
-    it to compare its files with the recorded ones; whether a fresh run would replace an
-    earlier run there). A refused resume raises and leaves the directory as it was; the earlier
-    run a fresh run replaces is cleared only once the fresh run's checks pass
-    (:func:`_replace_earlier_run`), so a refused config leaves it as it was too."""
-    folds_dir = out_dir / FOLDS_DIR
-    previous = _previous_run(out_dir) if cfg.resume else None
-    if (
-        previous is not None
-        and previous.get("status") != "completed"
-        and not any(folds_dir.glob("fold_*.json"))
-    ):
-        # a run that failed or stopped before its first fold ended: nothing to resume, so a
-        # fixed config may start afresh there
-        log.info("%s holds a run (status %s) with no completed fold: starting afresh", out_dir,
-                 previous.get("status"))  # fmt: skip
-        previous = None
-        clear_folds(folds_dir)
-        clear_results(out_dir)
-    preloaded: Dataset | None = None  # the data, when a resume had to read it to compare
-    if previous is not None:
-        try:
-            _check_same_config(previous, cfg, out_dir)
-            recorded = data_hashes((previous.get("data") or {}).get("provenance"))
-            if recorded:
-                # The config names a data file, not its content: compare before the run's
-                # record is touched, so that a refused resume leaves the run as it was.
-                preloaded = instantiate(cfg.dataset, _convert_="all")
-                _check_same_data(recorded, preloaded, out_dir)
-        except Exception:
-            _restore_hydra_files(folds_dir, hydra_dir)
-            raise
-        if previous.get("status") == "completed" and (out_dir / SUMMARY_JSON).is_file():
-            _restore_hydra_files(folds_dir, hydra_dir)
-            log.info("%s already holds this run, completed; nothing to do", out_dir)
-            return json.loads((out_dir / SUMMARY_JSON).read_text()), None, False
-    elif not cfg.resume:
-        earlier = _previous_run(out_dir)
-        if earlier is not None and (
-            earlier.get("status") == "completed" or any(folds_dir.glob("fold_*.json"))
-        ):
-            return None, None, True
-        # nothing to keep (no run, or one refused before its first fold ended): a refused
-        # config here records its own failure in run.json, not an older one's
-        clear_folds(folds_dir)
-        clear_results(out_dir)
-    if previous is None and hydra_dir is not None and hydra_dir.is_dir():
-        _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
-    return None, preloaded, False
-
-
-def _replace_earlier_run(out_dir: Path, hydra_dir: Path | None) -> None:
-    """Clear the earlier run's results in ``out_dir`` for a fresh run whose checks passed, so
-    that a fresh run that fails later cannot leave an old ``summary.json`` looking like its
-    result; keep this invocation's ``.hydra`` files."""
-    log.warning(
-        "%s holds an earlier run: its results are replaced (resume=true continues a run of the "
-        "same config instead)",
-        out_dir,
-    )
-    folds_dir = out_dir / FOLDS_DIR
-    clear_folds(folds_dir)
-    clear_results(out_dir)
-    if hydra_dir is not None and hydra_dir.is_dir():
-        _copy_yaml_files(hydra_dir, folds_dir / HYDRA_COPY)
 
 
 def _check_selector_params(selector: BaseEstimator) -> None:
@@ -322,28 +242,6 @@ def _check_selector_task(selector: BaseEstimator, dataset: Dataset) -> None:
         resolve_task(selector.method_name, task, dataset.y, selector.supported_tasks)
 
 
-def _copy_yaml_files(src: Path, dst: Path) -> None:
-    dst.mkdir(parents=True, exist_ok=True)
-    for path in src.glob("*.yaml"):
-        shutil.copy2(path, dst / path.name)
-
-
-def _restore_hydra_files(folds_dir: Path, hydra_dir: Path | None) -> None:
-    """Put the run's own ``.hydra`` files back over those Hydra just wrote for an invocation
-    that did not run (runs made before the copy was kept have none to put back)."""
-    kept = folds_dir / HYDRA_COPY
-    if hydra_dir is not None and hydra_dir.parent == folds_dir.parent and kept.is_dir():
-        _copy_yaml_files(kept, hydra_dir)
-
-
-def clear_results(out_dir: Path) -> None:
-    """Remove an earlier run's results from ``out_dir`` (a fresh, non-resumed run there), so
-    that a new run that fails cannot leave an old ``summary.json`` looking like its result."""
-    for name in (SUMMARY_JSON, FOLDS_CSV, FEATURES_CSV, IMAGE_MEANS_NPZ, SPLITS_NPZ):
-        (out_dir / name).unlink(missing_ok=True)
-    shutil.rmtree(out_dir / FIGURES_DIR, ignore_errors=True)
-
-
 def _describe(exc: BaseException) -> str:
     """``run.json``'s ``error``: the exception's type and message (Ctrl-C has no message)."""
     message = str(exc)
@@ -361,95 +259,6 @@ def _fold_record(result: FoldResult, split_hash: str | None = None) -> dict[str,
         "wall_time_s": result.wall_time_s,
         "split_sha256": split_hash or result.split_sha256,
     }
-
-
-def _previous_run(out_dir: Path) -> dict[str, Any] | None:
-    """``out_dir``'s ``run.json`` from an earlier invocation, or None."""
-    try:
-        return json.loads((out_dir / RUN_JSON).read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def _comparable_config(config: dict[str, Any]) -> dict[str, Any]:
-    config = with_target_defaults(config)
-    config = {k: v for k, v in config.items() if k not in RESUME_IGNORED_KEYS}
-    if isinstance(config.get("dataset"), dict):
-        # where the files are read from (paths.data_dir, resolved into it), not what is read:
-        # the split hashes and the data's provenance cover the content
-        config["dataset"] = {k: v for k, v in config["dataset"].items() if k != "data_dir"}
-    method = dict(config.get("method") or {})
-    if isinstance(method.get("selector"), dict):
-        method["selector"] = {k: v for k, v in method["selector"].items() if k != "verbose"}
-    return {**config, "method": method}
-
-
-def config_differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
-    """Dotted keys whose values differ between two resolved configs."""
-    keys = sorted(set(a) | set(b))
-    diffs = []
-    for key in keys:
-        va, vb = a.get(key), b.get(key)
-        if isinstance(va, dict) and isinstance(vb, dict):
-            diffs += config_differences(va, vb, f"{prefix}{key}.")
-        elif va != vb:
-            diffs.append(f"{prefix}{key}")
-    return diffs
-
-
-def _new_run_advice() -> str:
-    """How to start a new run instead of resuming (the directory key of this invocation)."""
-    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    return f"start a new run in another {key} (resume=false in this one would replace its results)"
-
-
-def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path) -> None:
-    now = _comparable_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
-    before = _comparable_config(previous.get("config") or {})
-    diffs = config_differences(before, now)
-    made_by = (previous.get("versions") or {}).get("fir")
-    if made_by != fir.__version__:
-        raise ValueError(
-            f"resume=true but {out_dir} holds a run made by fir {made_by}, and this is fir "
-            f"{fir.__version__}, whose results may differ (README, Changes). Re-run it with "
-            f"resume=false, or {_new_run_advice()}."
-        )
-    if diffs:
-        raise ValueError(
-            f"resume=true but {out_dir} holds a run with a different config ({', '.join(diffs)}"
-            f" differ). Resume with the same settings, or {_new_run_advice()}."
-        )
-
-
-def _check_same_data(before: list[str], dataset: Dataset, out_dir: Path) -> None:
-    """A resumed run must read the same data (``before``: the sha256 its run.json records):
-    the config names a file, not its content."""
-    now = data_hashes(dataset.provenance)
-    if before != now:
-        raise ValueError(
-            f"resume=true but {out_dir} holds a run made on different data: its files had "
-            f"sha256 {', '.join(h[:12] for h in before)}, the files read now "
-            f"{', '.join(h[:12] for h in now) or 'none'} (see run.json's data.provenance). "
-            f"Resume with the original files, or {_new_run_advice()}."
-        )
-
-
-def find_resumable(out_dir: Path, cfg: DictConfig) -> Path:
-    """Where a ``resume=true`` run continues: ``out_dir`` when it already holds a run, else
-    the newest sibling directory (Hydra's default run dirs differ only by time) holding a run
-    of the same config, else ``out_dir``."""
-    if (out_dir / RUN_JSON).is_file() or not out_dir.parent.is_dir():
-        return out_dir
-    now = _comparable_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
-    candidates = []
-    for sibling in out_dir.parent.iterdir():
-        previous = _previous_run(sibling) if sibling != out_dir else None
-        if previous and not config_differences(
-            _comparable_config(previous.get("config") or {}), now
-        ):
-            candidates.append((str(previous.get("started_at", "")), sibling.name, sibling))
-    return max(candidates)[2] if candidates else out_dir
 
 
 def _instantiate_estimator(
