@@ -79,12 +79,17 @@ def open_run_dir(
             return json.loads((out_dir / SUMMARY_JSON).read_text()), None, False
     elif not cfg.resume:
         earlier = _previous_run(out_dir)
-        if earlier is not None and (
-            earlier.get("status") == "completed" or any(folds_dir.glob("fold_*.json"))
-        ):
+        ended_empty = (
+            earlier is not None
+            and earlier.get("status") in ("failed", "interrupted")
+            and not any(folds_dir.glob("fold_*.json"))
+        )
+        if (out_dir / RUN_JSON).is_file() and not ended_empty:
+            # a run to keep until this one's checks pass: completed, with finished folds, still
+            # running (maybe live: no way to tell), or a run.json fir did not write
             return None, None, True
-        # nothing to keep (no run, or one refused before its first fold ended): a refused
-        # config here records its own failure in run.json, not an older one's
+        # nothing to keep (no run, or one that failed or was interrupted before its first fold
+        # ended): a refused config here records its own failure in run.json, not an older one's
         clear_folds(folds_dir)
         clear_results(out_dir)
     if previous is None and hydra_dir is not None and hydra_dir.is_dir():

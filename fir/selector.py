@@ -631,7 +631,8 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (classification) or R^2 (regression) of :meth:`predict`."""
-        return estimator_score(self.task_, y, self.predict(X), sample_weight)
+        pred = self.predict(X)  # first: an unfitted estimator is a NotFittedError
+        return estimator_score(self.task_, y, pred, sample_weight)
 
     def mask_losses(self, X, y, masks) -> np.ndarray:
         """Operator mean loss on ``(X, y)`` for each binary mask of ``masks`` (n_masks, d),

@@ -128,7 +128,8 @@ class BaseSelector(SelectorMixin, BaseEstimator):
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy (classification) or R^2 (regression) of :meth:`predict`, for the baselines
         that predict with their own model (random forest, the neural ones)."""
-        return estimator_score(self.task_, y, self.predict(X), sample_weight)
+        pred = self.predict(X)  # first: an unfitted estimator is a NotFittedError
+        return estimator_score(self.task_, y, pred, sample_weight)
 
     def check_params(self) -> None:
         """Check the hyperparameters (``fir.baselines.params.RULES``) without data: ``fit``

@@ -174,6 +174,15 @@ class CCMSelector(BaseSelector):
         Subsample this many rows (the cost is cubic in the number of rows).
     device : str, default="auto"
     random_state : int or None
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_features,)
+    objective_history_ : list of float
+        The objective at the start and after each accepted step.
+    n_iter_ : int
+        Gradient steps tried, the last of them possibly one that found no descent (which ends
+        the search); at most ``max_iter``.
     """
 
     method_name = "ccm"

@@ -50,6 +50,15 @@ class LassoSelector(BaseSelector):
         Inner folds of the grid search.
     max_iter : int, default=5000
     random_state : int or None
+
+    Attributes
+    ----------
+    estimator_ : LassoCV or LogisticRegressionCV
+    lambda_ : float
+        The cross-validated penalty.
+    n_iter_ : int
+        Solver iterations: for classification the most over the penalty search's fits (equal to
+        ``max_iter``: one stopped before converging); for regression the final fit's.
     """
 
     method_name = "lasso"
@@ -99,7 +108,8 @@ class LassoSelector(BaseSelector):
             self.lambda_ = float(1.0 / np.ravel(model.C_)[0])
             coef = np.abs(np.atleast_2d(model.coef_)).sum(0)
         self.estimator_ = model
-        # the most solver iterations of any fit behind the choice (= max_iter: one stopped early)
+        # solver iterations: classification, the most of the penalty search's fits (= max_iter:
+        # one stopped early); regression, the final fit's (LassoCV keeps no path counts)
         self.n_iter_ = int(np.max(model.n_iter_))
         n_nonzero = int(np.count_nonzero(coef))
         if n_nonzero < s:

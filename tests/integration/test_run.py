@@ -122,6 +122,24 @@ def test_a_run_refused_before_its_first_fold_is_not_kept_as_an_earlier_run(tmp_p
     assert info["config"]["dataset"]["n_train"] != "abc"
 
 
+@pytest.mark.parametrize(
+    "record",
+    ['{"status": "running"}', '{"config": {}}', "not json"],
+    ids=["running", "other", "bad"],
+)
+def test_a_refused_run_keeps_a_run_that_may_be_live_or_is_not_fir_s(tmp_path, record):
+    """Only a run fir recorded as failed or interrupted before any fold finished is replaced
+    at once: a "running" one may be live (still in its first fold), and a run.json fir did not
+    write is not fir's to clear."""
+    (tmp_path / "run.json").write_text(record)
+    for name in ("summary.json", "splits.npz"):
+        (tmp_path / name).write_text("kept")
+    with pytest.raises(ValueError, match=r"s=10 is invalid"):
+        run(tiny_cfg("s=10"), tmp_path)
+    assert (tmp_path / "run.json").read_text() == record
+    assert all((tmp_path / n).read_text() == "kept" for n in ("summary.json", "splits.npz"))
+
+
 def fir_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "fir.run", *args],

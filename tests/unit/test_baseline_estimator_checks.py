@@ -3,6 +3,7 @@ fit data with 2 features, and a selector keeps at least one feature out)."""
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -54,6 +55,12 @@ def test_baselines_that_predict_score_like_dual_net(name):
     assert reg.score(X, t) == pytest.approx(r2_score(t, reg.predict(X)))
     search = GridSearchCV(SELECTORS[name](2), {"n_features_to_select": [1, 2]}, cv=2)
     assert search.fit(X, y).best_params_["n_features_to_select"] in (1, 2)
+
+
+@pytest.mark.parametrize("name", ["random_forest", "dfs"])
+def test_score_of_an_unfitted_baseline_is_not_fitted_error(name):
+    with pytest.raises(NotFittedError):
+        SELECTORS[name](2).score(np.zeros((4, 6)), [0, 1, 0, 1])
 
 
 @pytest.mark.parametrize("name", ["lasso", "rfe", "mrmr", "ccm"])

@@ -227,6 +227,8 @@ def test_a_failed_fit_leaves_the_estimator_as_it_was(blobs):
     assert not [k for k in vars(fresh) if k.endswith("_")]
     with pytest.raises(NotFittedError):
         fresh.predict(X)
+    with pytest.raises(NotFittedError):
+        fresh.score(X, y)
 
     fitted = tiny(n_features_to_select=2).fit(X, y)
     before = fitted.predict_proba(X)
