@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
@@ -122,6 +123,13 @@ class BaseSelector(SelectorMixin, BaseEstimator):
         # every baseline learns from y: fit(X) alone is scikit-learn's "requires y" error
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        if hasattr(self, "predict"):  # it predicts with a model of its own, as DualNetSelector
+            if self.task == "regression":
+                tags.estimator_type = "regressor"
+                tags.regressor_tags = RegressorTags()
+            else:  # cross_val_score and GridSearchCV split class labels with StratifiedKFold
+                tags.estimator_type = "classifier"
+                tags.classifier_tags = ClassifierTags(poor_score=True)
         return tags
 
     @available_if(lambda self: hasattr(self, "predict"))

@@ -187,6 +187,8 @@ class RandomForestSelector(BaseSelector):
         ).fit(X, y)
         self.estimator_ = search.best_estimator_
         self.best_params_ = search.best_params_
+        if self.task_ == "classification":
+            self.classes_ = self.estimator_.classes_
         if X_val is None:
             X_val, y_val = X, y
         else:

@@ -3,6 +3,7 @@ fit data with 2 features, and a selector keeps at least one feature out)."""
 
 import numpy as np
 import pytest
+from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV
@@ -12,12 +13,23 @@ from tests.unit.test_baselines import TINY as OWN
 from tests.unit.test_baselines_peers import TINY as PEERS
 
 SELECTORS = {**OWN, **PEERS}
+PREDICTING = ("random_forest", "dfs", "avgrad", "stg", "concrete", "san_aggr", "san_global", "lime")
 EXPECTED_FAILURES = {
     "forward": {
         "check_transformer_n_iter": (
             "max_iter is the budget of each of the many MLPs forward selection trains, not an "
             "iteration count of the selector's own"
         ),
+    },
+    **{
+        name: {
+            "check_classifiers_regression_target": (
+                "the baselines that predict are classifiers to scikit-learn unless "
+                "task='regression', but task='auto' (the default) reads a continuous y as "
+                "regression instead of rejecting it, as DualNetSelector does"
+            ),
+        }
+        for name in PREDICTING
     },
 }
 
@@ -53,8 +65,13 @@ def test_baselines_that_predict_score_like_dual_net(name):
     t = X[:, 0] * X[:, 1] + X[:, 2]
     reg = SELECTORS[name](2).fit(X, t)
     assert reg.score(X, t) == pytest.approx(r2_score(t, reg.predict(X)))
+    assert list(sel.classes_) == [0, 1]
     search = GridSearchCV(SELECTORS[name](2), {"n_features_to_select": [1, 2]}, cv=2)
     assert search.fit(X, y).best_params_["n_features_to_select"] in (1, 2)
+    # classifiers to scikit-learn unless task="regression", as DualNetSelector: cv=int then
+    # splits class labels with StratifiedKFold
+    assert is_classifier(SELECTORS[name](2))
+    assert is_regressor(SELECTORS[name](2).set_params(task="regression"))
 
 
 @pytest.mark.parametrize("name", ["random_forest", "dfs"])
@@ -66,6 +83,7 @@ def test_score_of_an_unfitted_baseline_is_not_fitted_error(name):
 @pytest.mark.parametrize("name", ["lasso", "rfe", "mrmr", "ccm"])
 def test_baselines_without_a_model_of_their_own_have_no_score(name):
     assert not hasattr(SELECTORS[name](2), "score")
+    assert not is_classifier(SELECTORS[name](2))
 
 
 @pytest.mark.parametrize("name", sorted(SELECTORS))
