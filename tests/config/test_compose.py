@@ -1,5 +1,8 @@
 """Every dataset x method composes; selector nodes instantiate; bad overrides are clear."""
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,32 @@ def test_sweep_point_suffix_names_the_other_overrides_in_any_order():
     b = sweep_point_suffix(["method.selector.patience=600", "resume=true", "profile=tiny"])
     assert a == b and len(a) == 9 and a.startswith("_")
     assert sweep_point_suffix(["profile=tiny", "method.selector.patience=2000"]) != a
+
+
+def test_fir_run_help_says_what_it_does_and_its_examples_compose():
+    """fir-run --help used to open with "fir-run is powered by Hydra." and nothing on what it
+    runs; its examples must stay valid configs."""
+    done = subprocess.run(
+        [sys.executable, "-m", "fir.run", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert text.startswith("fir-run: dual-net feature importance ranking")
+    for group in ("dataset", "method", "estimator", "profile", "experiment"):
+        assert f"\n{group}: " in text  # Hydra's list of the options, from conf/
+    assert "$FIR_DATA_DIR" in text
+    examples = [
+        re.sub(r"<[^>]*>", "PLACEHOLDER", line).strip().split("    (")[0].split()
+        for line in text.split("Examples:")[1].split("\n\n")[0].splitlines()
+        if line.strip()
+    ]
+    assert len(examples) >= 5
+    for words in examples:
+        assert words[0] == "fir-run"
+        overrides = [
+            w.split(",")[0]  # a sweep's first point
+            for w in words[1:]
+            if w != "-m" and not w.startswith("hydra.")
+        ]
+        cfg = compose_run(*overrides)
+        assert cfg.dataset is not None and cfg.method.selector is not None, words
