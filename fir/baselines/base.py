@@ -124,7 +124,7 @@ class BaseSelector(SelectorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         if hasattr(self, "predict"):  # it predicts with a model of its own, as DualNetSelector
-            if self.task == "regression":
+            if getattr(self, "task", "auto") == "regression":
                 tags.estimator_type = "regressor"
                 tags.regressor_tags = RegressorTags()
             else:  # cross_val_score and GridSearchCV split class labels with StratifiedKFold

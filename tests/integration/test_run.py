@@ -109,9 +109,9 @@ def test_bad_s_fails_before_training_and_marks_the_run_failed(tmp_path):
 
 def test_a_run_refused_before_its_first_fold_is_not_kept_as_an_earlier_run(tmp_path):
     """A second refused config in the same directory used to keep the first one's run.json
-    (its config and error) beside the second one's log: a run that never finished a fold is
-    nothing to keep. A synthetic size that is not an integer names its key (it was Python's
-    "'<' not supported between instances of 'str' and 'int'")."""
+    (its config and error) beside the second one's log: a run that failed before it finished
+    a fold is nothing to keep. A synthetic size that is not an integer names its key (it was
+    Python's "'<' not supported between instances of 'str' and 'int'")."""
     with pytest.raises(Exception, match=r"dataset\.n_train must be a positive integer; got 'abc'"):
         run(tiny_cfg("dataset.n_train=abc"), tmp_path)
     with pytest.raises(Exception, match=r"dataset\.n_test must be a positive integer; got 1\.5"):

@@ -9,6 +9,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import fir.baselines
 from tests.unit.test_baselines import TINY as OWN
 from tests.unit.test_baselines_peers import TINY as PEERS
 
@@ -48,8 +49,10 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-def test_all_fifteen_baselines_are_checked():
-    assert len(SELECTORS) == 15
+def test_every_public_baseline_is_checked():
+    public = {getattr(fir.baselines, name) for name in fir.baselines.__all__}
+    assert {type(make(1)) for make in SELECTORS.values()} == public
+    assert len(public) == 15
 
 
 @pytest.mark.parametrize("name", ["random_forest", "dfs", "stg"])
