@@ -48,11 +48,7 @@ def open_run_dir(
     (:func:`replace_earlier_run`), so a refused config leaves it as it was too."""
     folds_dir = out_dir / FOLDS_DIR
     previous = _previous_run(out_dir) if cfg.resume else None
-    if (
-        previous is not None
-        and previous.get("status") != "completed"
-        and not any(folds_dir.glob("fold_*.json"))
-    ):
+    if _ended_empty(previous, folds_dir):
         # a run that failed or stopped before its first fold ended: nothing to resume, so a
         # fixed config may start afresh there
         log.info("%s holds a run (status %s) with no completed fold: starting afresh", out_dir,
@@ -78,13 +74,7 @@ def open_run_dir(
             log.info("%s already holds this run, completed; nothing to do", out_dir)
             return json.loads((out_dir / SUMMARY_JSON).read_text()), None, False
     elif not cfg.resume:
-        earlier = _previous_run(out_dir)
-        ended_empty = (
-            earlier is not None
-            and earlier.get("status") in ("failed", "interrupted")
-            and not any(folds_dir.glob("fold_*.json"))
-        )
-        if (out_dir / RUN_JSON).is_file() and not ended_empty:
+        if (out_dir / RUN_JSON).is_file() and not _ended_empty(_previous_run(out_dir), folds_dir):
             # a run to keep until this one's checks pass: completed, with finished folds, still
             # running (maybe live: no way to tell), or a run.json fir did not write
             return None, None, True
@@ -135,12 +125,29 @@ def clear_results(out_dir: Path) -> None:
     shutil.rmtree(out_dir / FIGURES_DIR, ignore_errors=True)
 
 
+def _ended_empty(previous: dict[str, Any] | None, folds_dir: Path) -> bool:
+    """Whether ``previous`` (a run.json) records a run that fir saw fail or stop before its
+    first fold ended: nothing to resume or keep. Not a ``running`` one (maybe live: no way to
+    tell) nor a run.json fir did not write."""
+    return (
+        previous is not None
+        and previous.get("status") in ("failed", "interrupted")
+        and not any(folds_dir.glob("fold_*.json"))
+    )
+
+
 def _previous_run(out_dir: Path) -> dict[str, Any] | None:
-    """``out_dir``'s ``run.json`` from an earlier invocation, or None."""
+    """``out_dir``'s ``run.json`` from an earlier invocation ({} when fir did not write it), or
+    None when there is none."""
     try:
-        return json.loads((out_dir / RUN_JSON).read_text())
-    except (OSError, json.JSONDecodeError):
+        raw = (out_dir / RUN_JSON).read_bytes()
+    except OSError:
         return None
+    try:
+        record = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}  # fir writes run.json atomically: an unreadable one is not fir's
+    return record if isinstance(record, dict) else {}  # {}: a run.json fir did not write
 
 
 def _comparable_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +188,12 @@ def _check_same_config(previous: dict[str, Any], cfg: DictConfig, out_dir: Path)
     before = _comparable_config(previous.get("config") or {})
     diffs = config_differences(before, now)
     made_by = (previous.get("versions") or {}).get("fir")
+    if made_by is None:
+        raise ValueError(
+            f"resume=true but {out_dir}/{RUN_JSON} was not written by fir (it records no fir "
+            f"version): there is no fir run to resume. Move that file away, or "
+            f"{_new_run_advice()}."
+        )
     if made_by != fir.__version__:
         raise ValueError(
             f"resume=true but {out_dir} holds a run made by fir {made_by}, and this is fir "

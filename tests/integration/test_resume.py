@@ -368,6 +368,32 @@ def test_a_run_that_failed_before_any_fold_resumes_with_a_fixed_config(tmp_path)
     assert info["status"] == "completed" and info["config"]["method"]["selector"]["patience"] == 2
 
 
+def test_resume_keeps_a_running_run_with_no_finished_fold(tmp_path):
+    """A ``running`` record may be a live run in its first fold: resume=true under another
+    config is refused (it used to clear the record and start afresh there), and under the
+    same config it resumes that run."""
+    with pytest.raises(ValueError, match=r"method\.selector\.patience=0 is invalid"):
+        run(cfg("dataset=xor", "method=dfs", "method.selector.patience=0"), tmp_path)
+    info = json.loads((tmp_path / "run.json").read_text())
+    (tmp_path / "run.json").write_text(json.dumps({**info, "status": "running"}))
+    record = (tmp_path / "run.json").read_text()
+    with pytest.raises(ValueError, match=r"different config \(method\.selector\.patience differ"):
+        run(cfg("dataset=xor", "method=dfs", "resume=true"), tmp_path)
+    assert (tmp_path / "run.json").read_text() == record
+    same = ("dataset=xor", "method=dfs", "method.selector.patience=0", "resume=true")
+    with pytest.raises(ValueError, match=r"method\.selector\.patience=0 is invalid"):
+        run(cfg(*same), tmp_path)  # resumed, then refused by the checks as before
+
+
+@pytest.mark.parametrize("content", [b'{"note": "mine"}', b"[1, 2]", b"not json", b"\xff\xfe"])
+def test_resume_refuses_a_run_json_fir_did_not_write(tmp_path, content):
+    """fir writes run.json atomically: one it cannot read as its record is someone else's."""
+    (tmp_path / "run.json").write_bytes(content)
+    with pytest.raises(ValueError, match=r"run\.json was not written by fir.*Move that file"):
+        run(cfg("dataset=xor", "method=dfs", "resume=true"), tmp_path)
+    assert (tmp_path / "run.json").read_bytes() == content
+
+
 def test_resume_refuses_a_run_made_by_another_fir_version(tmp_path):
     run(cfg("dataset=xor"), tmp_path)
     info = json.loads((tmp_path / "run.json").read_text())
