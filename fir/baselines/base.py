@@ -70,6 +70,24 @@ def resolve_task(method: str, task: str, y: np.ndarray, supported: Sequence[str]
     return task
 
 
+def check_inner_cv(method: str, cv: int, y: np.ndarray, task: str) -> None:
+    """The ``cv`` inner folds of a grid search need ``cv`` rows (of some class, stratified:
+    scikit-learn warns when only some classes have fewer, and fails when all do)."""
+    if task == "classification":
+        classes, counts = np.unique(y, return_counts=True)
+        if np.all(counts < cv):
+            raise ValueError(
+                f"{method}: cv={cv} stratified inner folds need {cv} rows of some class; the "
+                f"largest class has {int(counts.max())}. Lower cv (at least 2), or give more "
+                "rows."
+            )
+    elif len(y) < cv:
+        raise ValueError(
+            f"{method}: cv={cv} inner folds need at least {cv} rows; got {len(y)}. Lower cv "
+            "(at least 2), or give more rows."
+        )
+
+
 def target_scale(y: np.ndarray) -> tuple[float, float]:
     """(mean, std) that standardise a regression target (std 1 for a constant target). The
     baselines fit their nets, SVRs and LassoNet paths on ``(y - mean) / std``, as the dual-net

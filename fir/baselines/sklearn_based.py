@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from fir.baselines.base import (
     BaseSelector,
+    check_inner_cv,
     check_s,
     order_from_scores,
     resolve_task,
@@ -87,6 +88,7 @@ class LassoSelector(BaseSelector):
         X, y = validate_data(self, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
+        check_inner_cv(self.method_name, self.cv, y, self.task_)
         seed = _seed(self.random_state)
         if self.task_ == "regression":
             model = LassoCV(
@@ -143,6 +145,17 @@ class RandomForestSelector(BaseSelector):
     n_repeats : int, default=10
         Permutations per feature for the importance.
     random_state : int or None
+
+    Attributes
+    ----------
+    estimator_ : RandomForestClassifier or RandomForestRegressor
+        The best forest, refitted on all of ``(X, y)``; for regression it is fitted on the
+        standardised target ``(y - target_mean_) / target_std_`` (a tree stops splitting where
+        the variance falls below about 1e-16, so a target of scale 1e-8 would grow no tree), and
+        :meth:`predict` returns its predictions in the target's units.
+    best_params_ : dict
+    target_mean_, target_std_ : float
+        Regression only: the target's scaling.
     """
 
     method_name = "random_forest"
@@ -175,8 +188,14 @@ class RandomForestSelector(BaseSelector):
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
+        check_inner_cv(self.method_name, self.cv, y, self.task_)
+        _check_float32_range(self.method_name, X, "X")
         seed = _seed(self.random_state)
-        cls = RandomForestClassifier if self.task_ == "classification" else RandomForestRegressor
+        regression = self.task_ == "regression"
+        if regression:  # the forest's splits and R^2 are the same on the standardised target
+            self.target_mean_, self.target_std_ = target_scale(y)
+            y = (y - self.target_mean_) / self.target_std_
+        cls = RandomForestRegressor if regression else RandomForestClassifier
         search = GridSearchCV(
             cls(random_state=seed),
             {
@@ -193,16 +212,35 @@ class RandomForestSelector(BaseSelector):
             X_val, y_val = X, y
         else:
             X_val = validate_data(self, X_val, reset=False, dtype=np.float64)
-        perm = permutation_importance(
+            _check_float32_range(self.method_name, X_val, "X_val")
+            if regression:
+                y_val = (np.asarray(y_val, dtype=np.float64) - self.target_mean_) / self.target_std_
+        perm = permutation_importance(  # R^2 or accuracy: unchanged by the target's scaling
             self.estimator_, X_val, np.asarray(y_val), n_repeats=self.n_repeats, random_state=seed
         )
         self._set_scores(perm.importances_mean, s)
         return self
 
     def predict(self, X) -> np.ndarray:
-        """Predictions of the best forest (all features)."""
+        """Predictions of the best forest (all features), in the target's units."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(validate_data(self, X, reset=False, dtype=np.float64))
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        _check_float32_range(self.method_name, X, "X")
+        pred = self.estimator_.predict(X)
+        if self.task_ == "regression":
+            return pred * self.target_std_ + self.target_mean_
+        return pred
+
+
+def _check_float32_range(method: str, X: np.ndarray, name: str) -> None:
+    """scikit-learn's trees hold X as float32."""
+    big, limit = float(np.max(np.abs(X), initial=0.0)), float(np.finfo(np.float32).max)
+    if big > limit:
+        raise ValueError(
+            f"{method}: {name} holds values up to {big:.3g}, beyond float32's range "
+            f"({limit:.3g}) in which scikit-learn's trees hold data; rescale "
+            "the features (e.g. StandardScaler, or standardize=true in fir-run)."
+        )
 
 
 class RFESelector(BaseSelector):

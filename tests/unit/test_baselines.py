@@ -307,6 +307,45 @@ def test_regression_baselines_do_not_depend_on_the_target_s_units():
         assert r2_big == pytest.approx(r2_small, abs=1e-6) and r2_small > 0.5
 
 
+def test_random_forest_finds_the_features_of_a_target_of_any_scale():
+    """A tree stops splitting where the target's variance is below about 1e-16: on a target of
+    scale 1e-9 the forest grew no tree, every importance was 0 and the selection was drawn at
+    random. It fits on the standardised target and predicts in the target's units."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 6))
+    y = 2 * X[:, 0] + np.sin(3 * X[:, 1])
+    for scale in (1e-9, 1.0, 1e9):
+        forest = RandomForestSelector(
+            2, task="regression", n_estimators_grid=(30,), max_depth_grid=(6,), random_state=0
+        ).fit(X[:150], y[:150] * scale, X[150:], y[150:] * scale)
+        assert np.flatnonzero(forest.get_support()).tolist() == [0, 1], scale
+        assert forest.feature_importances_[0] > 1.0  # R^2 lost when X0 is permuted
+        assert forest.score(X[150:], y[150:] * scale) > 0.8
+        pred = forest.predict(X[:3]) / scale
+        np.testing.assert_allclose(pred, forest.estimator_.predict(X[:3]) * forest.target_std_
+                                   / scale + forest.target_mean_ / scale)  # fmt: skip
+
+
+def test_random_forest_refuses_values_its_trees_cannot_hold(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"random_forest: X holds values up to 1e\+40, beyond "
+                       r"float32's range.*rescale the features"):  # fmt: skip
+        RandomForestSelector(2, n_estimators_grid=(5,), max_depth_grid=(2,)).fit(X * 0 + 1e40, y)
+
+
+def test_too_few_rows_for_the_inner_folds_names_cv(data):
+    """scikit-learn's message named its own n_splits, not the selector's cv."""
+    X, _ = data
+    cases = ((LassoSelector, 5, [0, 0, 0, 1, 1], 3), (RandomForestSelector, 3, [0, 0, 1, 1], 2))
+    for make, cv, y, largest in cases:
+        with pytest.raises(ValueError, match=rf"{make.method_name}: cv={cv} stratified inner "
+                           rf"folds need {cv} rows of some class; the largest class has "
+                           rf"{largest}\. Lower cv"):  # fmt: skip
+            make(2, cv=cv).fit(X[: len(y)], np.array(y))
+    with pytest.raises(ValueError, match=r"lasso: cv=5 inner folds need at least 5 rows; got 3"):
+        LassoSelector(2, task="regression").fit(X[:3], X[:3, 0])
+
+
 BAD_VALUES = {  # a value that breaks each rule
     "epochs": 0, "max_iter": -1, "n_lambdas": 0, "n_repeats": 0, "n_heads": 0,
     "n_instances": 0, "n_samples": 0, "chunk": 0, "cv": 1, "batch_size": 0, "max_samples": 1,
