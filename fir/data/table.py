@@ -14,7 +14,7 @@ import pandas as pd
 
 from fir.data.base import TASKS, Dataset
 from fir.data.download import sha256
-from fir.data.tablefile import clip, read_table, repeated_names
+from fir.data.tablefile import clip, looks_headerless, read_table, repeated_names
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def load_table(
     Parameters
     ----------
     path : a ``.csv``, ``.tsv``/``.tab``, ``.parquet``/``.pq`` or ``.npz`` file (a relative path
-        is taken from the current directory). An NPZ holds 1-D (or one-column 2-D) arrays as
+        is taken from the current directory). CSV and TSV: UTF-8, a header line, gzipped or
+        not (``.csv.gz``). An NPZ holds 1-D (or one-column 2-D) arrays as
         columns, and/or a 2-D ``X`` whose column names are ``feature_names`` when present (else
         ``X0``, ``X1``, ...).
     target : the target column (a number names a column called that number, e.g. ``3``)
@@ -63,10 +64,24 @@ def load_table(
         )
     frame.columns = columns
     target = str(target)  # Hydra reads dataset.target=3 as the integer 3
+    headerless = looks_headerless(file, columns)
+    if target not in columns and headerless:
+        raise ValueError(
+            f"dataset.target={target!r} is not a column of {file.name}, whose first line holds "
+            f"numbers ({clip(columns, 5)}): the file seems to have no header line. Add a header "
+            "line naming each column (the target's among them), e.g. f0,f1,...,label."
+        )
+    if headerless:
+        log.warning(
+            "%s: the column names are numbers (%s); if the file has no header line, its first "
+            "sample was read as column names and is not in the data: add a header line",
+            file.name,
+            clip(columns, 5),
+        )
     if target not in columns:
         raise ValueError(
             f"dataset.target={target!r} is not a column of {file.name}; its columns are "
-            f"{clip(columns)}. Set e.g. dataset.target={columns[-1]}."
+            f"{clip(columns)}. Set e.g. dataset.target={_override_list([columns[-1]])[1:-1]}."
         )
     dropped = _excluded(exclude, columns, target, file)
     kept = [c for c in columns if c not in dropped]

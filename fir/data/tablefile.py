@@ -4,6 +4,7 @@ the file and the fix; :mod:`fir.data.table` chooses the target and features from
 from __future__ import annotations
 
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +19,9 @@ READERS = {
     ".pq": "parquet",
     ".npz": "npz",
 }
+SEPARATORS = {"csv": ",", "tsv": "\t"}
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK"  # an NPZ is a zip archive
 
 
 def clip(items: list, n: int = 20) -> str:
@@ -30,16 +34,24 @@ def repeated_names(names: list[str]) -> list[str]:
     return [n for n, k in Counter(names).items() if k > 1]
 
 
+def file_kind(file: Path) -> tuple[str | None, bool]:
+    """(the reader for ``file``'s extension, or None; whether it ends in ``.gz``)."""
+    suffixes = [x.lower() for x in file.suffixes]
+    gzipped = suffixes[-1:] == [".gz"]
+    suffix = (suffixes[-2] if len(suffixes) >= 2 else "") if gzipped else file.suffix.lower()
+    return READERS.get(suffix), gzipped
+
+
 def read_table(file: Path) -> pd.DataFrame:
-    """The file as a DataFrame, by its extension."""
-    kind = READERS.get(file.suffix.lower())
-    if kind is None:
+    """The file as a DataFrame, by its extension (``.csv.gz`` and ``.tsv.gz``: gzipped text)."""
+    kind, gzipped = file_kind(file)
+    if kind is None or (gzipped and kind not in SEPARATORS):
         raise ValueError(
-            f"dataset.path={str(file)!r}: unknown file type {file.suffix!r}; use one of "
-            f"{sorted(READERS)}."
+            f"dataset.path={str(file)!r}: unknown file type {''.join(file.suffixes[-2:])!r}; "
+            f"use one of {sorted(READERS)} (.csv.gz and .tsv.gz for gzipped text)."
         )
-    if kind in ("csv", "tsv"):
-        return _read_text(file, sep="," if kind == "csv" else "\t")
+    if kind in SEPARATORS:
+        return _read_text(file, kind)
     if kind == "parquet":
         try:
             return pd.read_parquet(file)
@@ -52,31 +64,114 @@ def read_table(file: Path) -> pd.DataFrame:
     return _read_npz(file)
 
 
-def _read_text(file: Path, sep: str) -> pd.DataFrame:
-    """A CSV/TSV file; a header that repeats a name is an error (pandas would rename the copies
-    ``name.1``, ``name.2``, ... and use them as further features)."""
+def _read_text(file: Path, kind: str) -> pd.DataFrame:
+    """A CSV/TSV file (gzipped when its bytes say so, whatever its name), UTF-8, with a header
+    line; spaces after a separator are dropped (``a, b`` names ``b``). A header that repeats
+    a name is an error (pandas would rename the copies ``name.1``, ``name.2``, ... and use
+    them as further features)."""
+    sep = SEPARATORS[kind]
+    with open(file, "rb") as fh:
+        compression = "gzip" if fh.read(2) == GZIP_MAGIC else None
+    read = {"sep": sep, "skipinitialspace": True, "compression": compression}
     try:
-        frame = pd.read_csv(file, sep=sep)
+        frame = pd.read_csv(file, **read)
     except pd.errors.EmptyDataError:
         raise ValueError(
             f"dataset.path={str(file)!r}: the file is empty (no header, no rows); give a "
             "table with a header line and one row per sample."
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"dataset.path={str(file)!r}: not UTF-8 text ({exc.reason} "
+            f"{exc.object[exc.start : exc.start + 1]!r}); save the table as UTF-8 (e.g. "
+            "pd.read_csv(path, encoding='latin-1').to_csv(new_path, index=False))."
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(
+            f"dataset.path={str(file)!r}: {str(exc).strip().rstrip('.')} (read as {kind.upper()}"
+            f", separator {sep!r}); every line needs as many fields as the header line."
+        ) from None
+    _check_separator(frame, file, kind)
     if any(re.fullmatch(r".+\.\d+", str(c)) for c in frame.columns):  # maybe renamed copies
-        header = pd.read_csv(file, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
-        repeated = repeated_names([str(h) for h in header.dropna()])
+        header = pd.read_csv(file, header=None, nrows=1, dtype=str, **read).iloc[0]
+        names = [str(h) for h in header.dropna()]
+        repeated = repeated_names(names)
         if repeated:
+            hint = (
+                " Its first line holds numbers: if the file has no header line, add one."
+                if looks_headerless(file, names)
+                else ""
+            )
             raise ValueError(
                 f"{file.name}: the header repeats the column names {clip(repeated)}; give "
-                "every column its own name."
+                f"every column its own name.{hint}"
             )
+    if frame.empty:
+        raise ValueError(
+            f"{file.name}: a header line ({clip([str(c) for c in frame.columns])}) but no data "
+            "rows; give one row per sample below the header."
+        )
     return frame
 
 
-def _read_npz(file: Path) -> pd.DataFrame:
+def _check_separator(frame: pd.DataFrame, file: Path, kind: str) -> None:
+    """One column whose name holds another separator: the file is not in ``kind``'s format."""
+    if frame.shape[1] != 1:
+        return
+    name = str(frame.columns[0])
+    found = [sep for sep in (";", "\t", ",", "|") if sep in name and sep != SEPARATORS[kind]]
+    if found:
+        fix = (
+            "rename it .tsv (or .tsv.gz), which fir reads as tab-separated"
+            if found[0] == "\t"
+            else f"save it with commas, e.g. pd.read_csv(path, sep={found[0]!r}).to_csv("
+            "new_path, index=False) (with decimal=',' if its numbers have decimal commas)"
+        )
+        raise ValueError(
+            f"{file.name}: read as {kind.upper()} ({SEPARATORS[kind]!r}-separated) it has a "
+            f"single column, named {clip([name])}, but its header is {found[0]!r}-separated; "
+            f"{fix}."
+        )
+
+
+def looks_headerless(file: Path, columns: list[str]) -> bool:
+    """Whether a CSV/TSV's column names look like a data row: at least half of them (two or
+    more) numbers, unless those are distinct integers (names such as 0, 1, ... or gene IDs).
+    Numbers can be real names (wavelengths: 532.5), so this is a hint, never an error."""
+    if file_kind(file)[0] not in SEPARATORS:
+        return False
+    numbers = [n.strip() for n in columns if _is_number(n)]
+    if len(numbers) < max(2, len(columns) / 2):
+        return False
+    integers = all(re.fullmatch(r"[+-]?\d+", n) for n in numbers)
+    return not (integers and len(set(numbers)) == len(numbers))
+
+
+def _is_number(text: str) -> bool:
     try:
-        with np.load(file, allow_pickle=False) as npz:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_npz(file: Path) -> pd.DataFrame:
+    with open(file, "rb") as fh:
+        magic = fh.read(len(ZIP_MAGIC))
+    if magic != ZIP_MAGIC:
+        raise ValueError(
+            f"dataset.path={str(file)!r}: not an NPZ file ("
+            + ("it is empty" if not magic else "an NPZ is a zip archive; this is not one")
+            + "); save the table with np.savez(path, X=X, y=y), or as CSV."
+        )
+    try:
+        with open(file, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ValueError(
+            f"dataset.path={str(file)!r}: a damaged NPZ file ({type(exc).__name__}: {exc}); "
+            "save it again with np.savez."
+        ) from None
     except ValueError as exc:  # object arrays need pickle, which a data file must not run
         raise ValueError(
             f"dataset.path={str(file)!r}: {exc}. Save numeric (or string) arrays instead, e.g. "

@@ -290,3 +290,84 @@ def test_a_missing_relative_path_names_the_directory_it_was_taken_from(tmp_path,
     with pytest.raises(FileNotFoundError) as err:
         load_table(tmp_path / "nope.csv", target="label")
     assert "current directory" not in str(err.value)
+
+
+def write(path, text: str | bytes):
+    (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
+    return path
+
+
+TABLE = "a,b,label\n" + "".join(f"{i * 0.5},{-i},{i % 2}\n" for i in range(12))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("semi.csv", TABLE.replace(",", ";"),
+         r"semi\.csv: read as CSV \(','-separated\) it has a single column.*';'-separated; save "
+         r"it with commas, e\.g\. pd\.read_csv\(path, sep=';'\)"),
+        ("tabs.csv", TABLE.replace(",", "\t"), r"'\\t'-separated; rename it \.tsv"),
+        ("latin.csv", TABLE.replace("label", "étiquette").encode("latin-1"),
+         r"dataset\.path=.*latin\.csv.*: not UTF-8 text \(invalid continuation byte b'\\xe9'\); "
+         r"save the table as UTF-8"),
+        ("ragged.csv", TABLE + "1,2,3,4\n",
+         r"dataset\.path=.*ragged\.csv.*Expected 3 fields in line 14, saw 4 \(read as CSV, "
+         r"separator ','\); every line needs as many fields as the header line"),
+        ("header.csv", "a,b,label\n", r"header\.csv: a header line \(\['a', 'b', 'label'\]\) but "
+         r"no data rows"),
+        ("headerless.csv", TABLE.split("\n", 1)[1].replace("0.0,0,0", "0.25,-1.5,1"),
+         r"dataset\.target='label' is not a column of headerless\.csv, whose first line holds "
+         r"numbers \(\['0\.25', '-1\.5', '1'\]\): the file seems to have no header line\. Add "
+         r"a header line"),
+        ("zeros.csv", TABLE.split("\n", 1)[1], r"zeros\.csv: the header repeats the column "
+         r"names \['0'\].*Its first line holds numbers: if the file has no header line, add one"),
+        ("empty.npz", b"", r"dataset\.path=.*empty\.npz.*: not an NPZ file \(it is empty\)"),
+        ("text.npz", TABLE, r"text\.npz.*: not an NPZ file \(an NPZ is a zip archive; this is "
+         r"not one\); save the table with np\.savez"),
+        ("cut.npz", b"PK\x03\x04" + b"\0" * 20, r"cut\.npz.*: a damaged NPZ file \(BadZipFile"),
+    ],
+)  # fmt: skip
+def test_a_file_in_the_wrong_format_says_what_is_wrong_and_the_fix(tmp_path, name, content,
+                                                                   message):  # fmt: skip
+    """Each used to give a bare reader error (a codec or tokenizer message, Hydra's EOFError
+    or BadZipFile), a wrong diagnosis ('not numeric', 'pickled data'), or a suggested target
+    taken from a data row or that Hydra cannot parse."""
+    with pytest.raises(ValueError, match=message):
+        load_table(write(tmp_path / name, content), target="label")
+
+
+def test_gzipped_text_spaces_after_commas_and_quoted_suggestions(tmp_path):
+    import gzip
+
+    plain = load_table(write(tmp_path / "t.csv", TABLE), target="label")
+    for path in (tmp_path / "t.csv.gz", tmp_path / "named.csv"):  # gzip bytes, any name
+        write(path, gzip.compress(TABLE.encode()))
+        ds = load_table(path, target="label")
+        np.testing.assert_array_equal(ds.X, plain.X)
+        assert ds.feature_names == ["a", "b"]
+    spaced = load_table(write(tmp_path / "s.csv", TABLE.replace(",", ", ")), target="label")
+    assert spaced.feature_names == ["a", "b"]  # was " b", and the target " label"
+    np.testing.assert_array_equal(spaced.X, plain.X)
+    write(tmp_path / "q.csv", TABLE.replace("label", "my label"))
+    with pytest.raises(ValueError, match=r"Set e\.g\. dataset\.target='my label'\.$"):
+        load_table(tmp_path / "q.csv", target="label")
+    with pytest.raises(ValueError, match=r"unknown file type '\.npz\.gz'"):
+        load_table(write(tmp_path / "x.npz.gz", b""), target="label")
+
+
+def test_a_numeric_header_is_read_as_names_with_a_warning(tmp_path, caplog):
+    """Numbers can be real names (wavelengths); only a header of distinct integers (0, 1, ...
+    or gene IDs) is taken without a word."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(12, 3)), columns=["532.5", "533.0", "533.5"])
+    frame["label"] = [0, 1] * 6
+    frame.to_csv(tmp_path / "spectra.csv", index=False)
+    with caplog.at_level("WARNING"):
+        ds = load_table(tmp_path / "spectra.csv", target="label")
+    assert ds.n_samples == 12 and "if the file has no header line" in caplog.text
+    caplog.clear()
+    frame.columns = ["101", "205", "7", "label"]
+    frame.to_csv(tmp_path / "genes.csv", index=False)
+    with caplog.at_level("WARNING"):
+        load_table(tmp_path / "genes.csv", target="label")
+    assert "header" not in caplog.text
