@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from fir.reporting import FEATURES_CSV, FOLDS_CSV, RUN_JSON, SUMMARY_JSON
+from fir.reporting import FEATURES_CSV, FOLDS_CSV, RUN_JSON, SUMMARY_JSON, format_mean_std
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def comparison_markdown(table: pd.DataFrame) -> str:
             if pd.isna(row.relevant_found_folds)
             else f"{int(row.relevant_found_folds)}/{row.n_folds}"
         )
-        score = "n/a" if pd.isna(row.score_mean) else f"{row.score_mean:.4f} ± {row.score_std:.4f}"
+        score = "n/a" if pd.isna(row.score_mean) else format_mean_std(row.score_mean, row.score_std)
         cells = [
             row.dataset, row.method, "" if pd.isna(row.profile) else str(row.profile),
             str(row.s), str(row.seed),

@@ -30,7 +30,7 @@ from fir.data.base import Dataset
 from fir.evaluation import fold_arrays
 from fir.foldstore import data_hashes
 from fir.metrics import task_score
-from fir.reporting import FOLDS_CSV, RUN_JSON, SPLITS_NPZ, read_splits
+from fir.reporting import FOLDS_CSV, RUN_JSON, SPLITS_NPZ, format_mean_std, read_splits
 
 MODELS: dict[str, Callable[[str], BaseEstimator]] = {"svm": make_svm, "mlp": make_mlp}
 
@@ -125,11 +125,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     except (OSError, ValueError) as exc:  # the message names the fix
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     print(table.to_string(index=False))
-    print(
-        f"mean: run {table['run_score'].mean():.4f} +- {table['run_score'].std(ddof=0):.4f}, "
-        f"{args.model} on the selected features {table['score'].mean():.4f} "
-        f"+- {table['score'].std(ddof=0):.4f}"
+    run_score, score = (
+        format_mean_std(table[c].mean(), table[c].std(ddof=0)).replace("±", "+-")
+        for c in ("run_score", "score")
     )
+    print(f"mean: run {run_score}, {args.model} on the selected features {score}")
     if args.out:
         table.to_csv(args.out, index=False)
     return table

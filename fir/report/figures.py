@@ -26,8 +26,9 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from fir.plotting import ALL_FOLDS, NO_FOLD, SOME_FOLDS, fold_colors, plain  # noqa: E402
-from fir.report.cells import Cell, format_mean_std, mean_std  # noqa: E402
+from fir.report.cells import Cell, mean_std  # noqa: E402
 from fir.report.palette import method_styles  # noqa: E402
+from fir.reporting import format_mean_std  # noqa: E402
 
 MAX_BARS = 60  # features per panel of the named-feature bar figures (Figures 5, IX)
 TOP_ACROSS_S = 40  # features per panel when comparing values of s (Figure X)

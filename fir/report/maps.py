@@ -20,9 +20,10 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from fir.imagemaps import labelled_colorbar, overlay_colorbar, superimpose  # noqa: E402
-from fir.report.cells import Cell, format_mean_std  # noqa: E402
+from fir.report.cells import Cell  # noqa: E402
 from fir.report.figures import fold_scores  # noqa: E402
 from fir.report.runs import ImageMeans  # noqa: E402
+from fir.reporting import format_mean_std  # noqa: E402
 
 MAX_BACKGROUNDS = 3
 PANEL_INCHES = 1.6

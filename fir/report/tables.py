@@ -13,17 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fir.report.cells import (
-    Cell,
-    format_mean_std,
-    format_number,
-    mean_std,
-    method_label,
-    missing_scores_note,
-)
+from fir.report.cells import Cell, mean_std, method_label, missing_scores_note
 from fir.report.formats import write_table
 from fir.report.paper import TABLE_V_DATASET, TABLE_V_ROWS, TABLE_V_S
 from fir.report.runs import RunRecord
+from fir.reporting import format_mean_std, format_score
 
 TOP_FREQUENCY_ROWS = 15  # features per cell in the Markdown/LaTeX selection-frequency table
 
@@ -58,7 +52,7 @@ def main_results(cells: list[Cell], root: Path) -> tuple[pd.DataFrame, pd.DataFr
             "validation (mean ± std)": format_mean_std(val_mean, val_std),
             "folds (runs)": f"{c.n_folds} ({len(c.runs)})",
             "all relevant selected": "n/a" if found is None else f"{found}/{c.n_folds}",
-            "stability (Jaccard)": format_number(c.stability(), 3),
+            "stability (Jaccard)": format_score(c.stability(), 3),
             "note": _note(c, root),
         })  # fmt: skip
     return pd.DataFrame(rows), pd.DataFrame(shown)
@@ -85,8 +79,8 @@ def runs_table(records: list[RunRecord], root: Path) -> tuple[pd.DataFrame, pd.D
     display = data[["dataset", "method", "s", "seed", "metric", "n_folds"]].copy()
     display["method"] = _labels(data)
     display["test (mean ± std)"] = _mean_std_column(data["mean"], data["std"])
-    display["fit s / fold"] = data["fit_time_mean_s"].map(lambda v: format_number(v, 2))
-    display["wall s"] = data["wall_time_s"].map(lambda v: format_number(v, 1))
+    display["fit s / fold"] = data["fit_time_mean_s"].map(lambda v: format_score(v, 2))
+    display["wall s"] = data["wall_time_s"].map(lambda v: format_score(v, 1))
     display["run"] = data["run_dir"]
     return data, display
 
@@ -110,7 +104,7 @@ def stability_table(records: list[RunRecord], root: Path) -> tuple[pd.DataFrame,
         return data, data
     display = data.drop(columns=["run_dir", "profile"]).copy()
     display["method"] = _labels(data)
-    display["selection_stability"] = data["selection_stability"].map(lambda v: format_number(v, 3))
+    display["selection_stability"] = data["selection_stability"].map(lambda v: format_score(v, 3))
     return data, display
 
 
@@ -174,8 +168,8 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
     display["fit s / fold (mean ± std)"] = _mean_std_column(
         data["fit_time_per_fold_mean_s"], data["fit_time_per_fold_std_s"], 2
     )
-    display["fit s / run"] = data["fit_time_per_run_s"].map(lambda v: format_number(v, 1))
-    display["wall s / run"] = data["wall_time_per_run_s"].map(lambda v: format_number(v, 1))
+    display["fit s / run"] = data["fit_time_per_run_s"].map(lambda v: format_score(v, 1))
+    display["wall s / run"] = data["wall_time_per_run_s"].map(lambda v: format_score(v, 1))
     return data, display
 
 
@@ -243,6 +237,6 @@ def _note(cell: Cell, root: Path) -> str:
 def _mean_std_column(means: pd.Series, stds: pd.Series, digits: int = 4) -> list[str]:
     """``mean ± std`` per row; the mean alone where the std is missing."""
     return [
-        format_mean_std(m, s, digits) if pd.notna(s) else format_number(m, digits)
+        format_mean_std(m, s, digits) if pd.notna(s) else format_score(m, digits)
         for m, s in zip(means, stds, strict=True)
     ]

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fir.report.cells import PAPER_PROFILES, Cell, format_mean_std, missing_scores_note
+from fir.report.cells import PAPER_PROFILES, Cell, missing_scores_note
 from fir.report.paper import Target
 from fir.report.runs import RunRecord
+from fir.reporting import format_mean_std, format_score
 
 MET, PARTIAL, NOT_MET, NOT_RUN = "met", "partial", "not met", "not run"
 PAPER_BUDGET = "default"  # the Hydra profile with the paper's budgets
@@ -203,7 +204,8 @@ def _best_of(target: Target, cell: Cell, ctx: Context) -> Verdict:
     row.ours = f"rank {rank} of {len(group) + 1} run: " + "; ".join(
         f"{c.method} {format_mean_std(c.mean, c.std)}" for c in ranked
     )
-    row.difference = f"{cell.mean - best_other.mean:+.4f} vs {best_other.method}"
+    gap = format_score(cell.mean - best_other.mean, sign=True, like=cell.mean)
+    row.difference = f"{gap} vs {best_other.method}"
     claimed = target.n_methods or len(target.others) + 1
     run = len(group) + 1
     row.verdict = NOT_MET if rank != 1 else MET if run >= claimed else PARTIAL
@@ -219,7 +221,7 @@ def _at_least(target: Target, cell: Cell, ctx: Context) -> Verdict:
     row = _row(target, cell, ctx)
     value = _value(target)
     row.ours = format_mean_std(cell.mean, cell.std)
-    row.difference = f"{cell.mean - value:+.4f}"
+    row.difference = format_score(cell.mean - value, sign=True, like=value)
     ok = (
         cell.mean >= value - target.tolerance
         if cell.higher_is_better
@@ -240,7 +242,7 @@ def _curve_reaches(target: Target, dataset: str, mine: list[Cell], ctx: Context)
     row = _row(target, best, ctx, others=[c for c in mine if c is not best], also=also)
     row.s = s_run
     row.ours = f"best over s: {format_mean_std(best.mean, best.std)} at s = {best.s}"
-    row.difference = f"{best.mean - value:+.4f}"
+    row.difference = format_score(best.mean - value, sign=True, like=value)
     row.verdict = MET if sign * (best.mean - value) >= 0 else NOT_MET
     return row
 
@@ -260,7 +262,9 @@ def _versus(target: Target, cell: Cell, ctx: Context) -> Verdict:
         slack = max(cell.std, other.std) if target.kind == "comparable" else 0.0
         oks.append(gap >= -slack if target.kind == "comparable" else gap > 0)
         parts.append(f"{other.method} {format_mean_std(other.mean, other.std)}")
-        diffs.append(f"{cell.mean - other.mean:+.4f} vs {other.method}")
+        diffs.append(
+            f"{format_score(cell.mean - other.mean, sign=True, like=cell.mean)} vs {other.method}"
+        )
     row.ours = f"{format_mean_std(cell.mean, cell.std)} vs " + "; ".join(parts)
     row.difference = "; ".join(diffs)
     row.verdict = MET if all(oks) else NOT_MET

@@ -7,7 +7,15 @@ import pytest
 from fir.data.base import Dataset
 from fir.evaluation import FoldResult
 from fir.metrics import mean_jaccard, rank_features, support_recovery, task_score
-from fir.reporting import FEATURES_COLUMNS, features_frame, folds_frame, summarise
+from fir.reporting import (
+    FEATURES_COLUMNS,
+    features_frame,
+    folds_frame,
+    format_mean_std,
+    format_score,
+    results_table,
+    summarise,
+)
 from fir.repro import derive_seed, make_generators
 
 
@@ -82,3 +90,20 @@ def test_seeds_and_generators_are_reproducible():
     r2, g2 = make_generators(7, torch.device("cpu"))
     assert r1.integers(1000) == r2.integers(1000)
     assert torch.equal(torch.rand(3, generator=g1), torch.rand(3, generator=g2))
+
+
+def test_scores_too_small_or_large_for_4_decimals_are_written_in_scientific_notation(dataset):
+    """An MSE of 5e-18 (a target in nanometres) was '0.0000 +- 0.0000', as was a constant
+    predictor's next to it; one of 5e12 ran to 17 characters."""
+    assert [format_score(v) for v in (0.0, 0.93021, 1.85942, 0.001, -2.5)] == [
+        "0.0000", "0.9302", "1.8594", "0.0010", "-2.5000"]  # fmt: skip
+    assert [format_score(v) for v in (4.8771e-18, 9.9e-4, 5181668965306.08, 1e6)] == [
+        "4.877e-18", "9.900e-04", "5.182e+12", "1.000e+06"]  # fmt: skip
+    assert format_score(float("nan")) == format_score(None) == "n/a"
+    assert format_score(0.0002, sign=True, like=0.93) == "+0.0002"  # a gap between accuracies
+    assert format_score(-3e-19, sign=True, like=5e-18) == "-3.000e-19"
+    assert format_mean_std(5e-18, 1e-19) == "5.000e-18 ± 1.000e-19"
+    assert format_mean_std(0.9, 0.01) == "0.9000 ± 0.0100"
+    table = results_table([fold(0, 4.9e-18, [0], [1.0] * 3), fold(1, 5.1e-18, [1], [1.0] * 3)],
+                          "mse")  # fmt: skip
+    assert "4.900e-18" in table and "mean  5.000e-18  +- 1.000e-19 (std over 2 folds)" in table
