@@ -713,6 +713,14 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     def _holdout(self, X, y, stratify: np.ndarray | None, rng: np.random.Generator):
         """``X, X_val, y, y_val``: ``validation_fraction`` held out (stratified by the class
         codes ``stratify`` when given)."""
+        n = len(X)
+        n_val = int(np.ceil(self.validation_fraction * n))  # as train_test_split rounds
+        if n_val < 1 or n - n_val < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} of {n} rows holds out "
+                f"{n_val} for validation and leaves {n - n_val} for training (at least 2 needed); "
+                "choose a smaller fraction (e.g. 0.2), or pass X_val and y_val."
+            )
         try:
             return train_test_split(
                 X,
@@ -750,7 +758,13 @@ class _TargetEncoding:
                     f"{np.asarray(y).ravel()[:3].tolist()!r} ({err}). Use task='classification' "
                     "or 'auto' for class labels."
                 ) from None
-            std = float(y.std())
+            with np.errstate(over="ignore"):
+                std = float(y.std())
+            if not np.isfinite(std):
+                raise ValueError(
+                    f"y's values (up to {float(np.max(np.abs(y))):.3g}) are too large to "
+                    "standardise in float64; rescale y (e.g. y / 1e100)."
+                )
             if standardize and std > 0:
                 return cls(task, "regression", 1, shift=float(y.mean()), scale=std)
             return cls(task, "regression", 1)
@@ -768,7 +782,15 @@ class _TargetEncoding:
     def encode(self, y: np.ndarray, name: str) -> np.ndarray:
         """``y`` as the operator's target; labels unseen in training are an error."""
         if self.classes is None:
-            return ((np.asarray(y, dtype=np.float64) - self.shift) / self.scale).astype(np.float32)
+            z = (np.asarray(y, dtype=np.float64) - self.shift) / self.scale
+            if np.max(np.abs(z), initial=0.0) > np.finfo(np.float32).max:
+                scaled = " after standardisation" if (self.shift, self.scale) != (0.0, 1.0) else ""
+                raise ValueError(
+                    f"{name} holds values (up to {float(np.max(np.abs(z))):.3g}{scaled}) beyond "
+                    "float32's range, in which the operator computes; rescale it, or "
+                    "standardize_target=True."
+                )
+            return z.astype(np.float32)
         check_known_labels(y, self.classes, name)
         codes = np.searchsorted(self.classes, y)
         return codes.astype(np.float32 if self.kind == "binary" else np.int64)

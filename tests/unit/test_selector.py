@@ -92,6 +92,23 @@ def test_regression_and_val_masks_all(blobs):
     assert hasattr(tiny(), "predict_proba")  # task='auto' is a classifier until fitted
 
 
+def test_a_holdout_or_target_that_cannot_be_used_is_an_error_naming_its_argument(blobs):
+    """They used to fail in train_test_split ('test_size=0.99 ... the resulting train set will
+    be empty') or train on a target of inf (then predict -inf) without a word."""
+    X, _ = blobs
+    y = X[:, 0] * 2.0
+    with pytest.raises(ValueError, match=r"validation_fraction=0\.99 of 120 rows holds out 119 "
+                       r"for validation and leaves 1 for training \(at least 2"):  # fmt: skip
+        tiny(validation_fraction=0.99).fit(X, y)
+    with pytest.raises(ValueError, match=r"y's values \(up to .*e\+160\) are too large to "
+                       r"standardise in float64; rescale y"):  # fmt: skip
+        tiny(task="regression").fit(X, y * 1e160)
+    with pytest.raises(ValueError, match=r"y holds values \(up to .*e\+40\) beyond float32's "
+                       r"range.*standardize_target=True"):  # fmt: skip
+        tiny(task="regression", standardize_target=False).fit(X, y * 1e40)
+    assert np.isfinite(tiny(task="regression").fit(X, y * 1e30).predict(X[:3])).all()
+
+
 def test_internal_holdout_standardises_the_target_on_the_training_part(blobs, monkeypatch):
     # The held-out rows judge early stopping, so their targets must not enter the scaling.
     X, _ = blobs
