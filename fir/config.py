@@ -18,8 +18,18 @@ from fir.data.base import Dataset
 from fir.repro import resolve_device
 
 ALLOWED_TARGET_PREFIXES = ("fir.", "sklearn.", "torch.")
-# The Hydra config tree (conf/): fir-run's config_path; conf/profile/ names the budgets.
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+def conf_dir(package: Path) -> Path:
+    """The Hydra config tree of the ``fir`` package at ``package``: ``conf/`` beside it in a
+    checkout (and an editable install), ``fir/conf/`` in an installed wheel (pyproject maps it
+    there)."""
+    installed = package / "conf"
+    return installed if (installed / "config.yaml").is_file() else package.parent / "conf"
+
+
+# fir-run's config_path; conf/profile/ names the budgets.
+CONF_DIR = conf_dir(Path(__file__).resolve().parent)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     run_info: dict[str, Any] = {
         **meta,
         "status": "running",
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": OmegaConf.to_container(cfg, resolve=True),
         "versions": _versions(),
         "git": _git_state(),
@@ -349,7 +349,7 @@ def _finish(
     out_dir: Path, info: dict, status: str, started: float, error: str | None = None
 ) -> None:
     info["status"] = status
-    info["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    info["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     info["wall_time_s"] = time.perf_counter() - started
     if error is not None:
         info["error"] = error
@@ -376,17 +376,20 @@ def _versions() -> dict[str, str | None]:
     return versions
 
 
-def _git_state() -> dict[str, Any]:
-    """Commit and dirty flag of the checkout ``fir`` runs from (None outside a git checkout)."""
-    root = Path(__file__).resolve().parent.parent
+def _git_state(root: Path | None = None) -> dict[str, Any]:
+    """Commit and dirty flag of the checkout ``fir`` runs from, ``root`` (default: the folder
+    that holds the package); None outside a git checkout, and for an installed fir inside
+    someone else's repository (a venv in a project's tree)."""
+    root = (root or Path(__file__).parent.parent).resolve()
     try:
         commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
             capture_output=True,
             text=True,
             timeout=10,
         )
-        if commit.returncode != 0:
+        lines = commit.stdout.split("\n")
+        if commit.returncode != 0 or len(lines) < 2 or Path(lines[0]).resolve() != root:
             return {"commit": None, "dirty": None}
         status = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
@@ -394,7 +397,7 @@ def _git_state() -> dict[str, Any]:
             text=True,
             timeout=10,
         )
-        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+        return {"commit": lines[1].strip(), "dirty": bool(status.stdout.strip())}
     except (OSError, subprocess.TimeoutExpired):
         return {"commit": None, "dirty": None}
 
