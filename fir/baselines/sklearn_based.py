@@ -239,7 +239,7 @@ def _check_float32_range(method: str, X: np.ndarray, name: str) -> None:
         raise ValueError(
             f"{method}: {name} holds values up to {big:.3g}, beyond float32's range "
             f"({limit:.3g}) in which scikit-learn's trees hold data; rescale "
-            "the features (e.g. StandardScaler, or standardize=true in fir-run)."
+            "the features (e.g. StandardScaler, or dataset.standardize=true in fir-run)."
         )
 
 

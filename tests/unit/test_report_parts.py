@@ -14,6 +14,7 @@ from fir.report.curves import fold_curve, moving_average
 from fir.report.formats import latex_escape, markdown_table
 from fir.report.paper import Target
 from fir.report.runs import RunRecord, load_run_record
+from fir.report.tables import main_results, runtime_table
 from fir.report.verdicts import evaluate_targets
 from tests.unit.test_report import make_run, write_image_means
 
@@ -247,3 +248,15 @@ def test_unreadable_history_is_noted_and_left_out(tmp_path):
     histories, notes = read_histories(cell)
     assert histories == []
     assert len(notes) == 2 and "lacks array(s) mopt_loss" in notes[1]
+
+
+def test_tiny_scores_are_scientific_and_times_stay_in_decimals():
+    """An MSE of 5e-18 (a target in nanometres) read '0.0000 ± 0.0000' beside a constant
+    predictor's; times and stabilities keep their decimals."""
+    tiny = record("a", "dualnet", [4.9e-18, 5.1e-18], metric="mse", fit_times=[0.004, 0.006])
+    cells = list(group_cells([tiny]).values())
+    shown = main_results(cells, ROOT)[1].iloc[0]
+    assert shown["test (mean ± std)"] == "5.000e-18 ± 1.000e-19"
+    assert shown["stability (Jaccard)"] == "1.000"
+    times = runtime_table(cells)[1].iloc[0]
+    assert times["fit s / fold (mean ± std)"] == "0.01 ± 0.00"
