@@ -68,7 +68,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
     ----------
     n_features_to_select : int or None, default=None
         The paper's ``s``: how many features to select, ``1 <= s < n_features``. ``None``
-        selects half of the features.
+        selects half of the features (rounded down: 3 of 7).
     task : {"auto", "classification", "regression"}, default="auto"
         ``"auto"`` infers it from ``y`` (a continuous target means regression).
     operator : {"mlp", "cnn"}, default="mlp"
