@@ -68,7 +68,8 @@ def test_early_stopping_restores_the_best_operator(data):
     assert h.stopped_early and h.n_batches < 4000
     assert h.n_batches - 1 - h.best_batch >= 64
     best = h.val_batch.tolist().index(h.best_batch)
-    # the restored operator reproduces the best validation loss of the m_opt of that time
+    # best_batch is the lowest validation loss (test_training_details.py checks that the
+    # restored weights reproduce it)
     assert h.val_mopt_loss[best] == pytest.approx(np.nanmin(h.val_mopt_loss))
 
 
