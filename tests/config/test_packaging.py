@@ -18,8 +18,9 @@ from fir.run import _git_state
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_config_folder_is_a_listed_package():
-    """setuptools ships conf/ as the packages fir.conf.*: a new config group must be listed."""
+def test_every_config_folder_and_subpackage_is_a_listed_package():
+    """setuptools ships conf/ as the packages fir.conf.*, and only the listed packages: a new
+    config group or subpackage of fir must be listed."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert project["package-dir"] == {"fir.conf": "conf"}
     folders = {
@@ -27,6 +28,8 @@ def test_every_config_folder_is_a_listed_package():
         if p.is_dir()
     } | {"fir.conf"}  # fmt: skip
     assert folders <= set(project["packages"]), sorted(folders - set(project["packages"]))
+    code = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "fir").rglob("__init__.py")}
+    assert code <= set(project["packages"]), sorted(code - set(project["packages"]))
 
 
 def test_the_config_tree_is_the_checkouts_or_the_installed_packages(tmp_path):
