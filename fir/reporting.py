@@ -223,28 +223,33 @@ def read_splits(path: Path) -> list[Split]:
 
 
 def format_score(
-    value: float | None, digits: int = 4, *, sign: bool = False, like: float | None = None
+    value: float | None,
+    digits: int = 4,
+    *,
+    sign: bool = False,
+    like: float | None = None,
+    fixed: bool = False,
 ) -> str:
     """``value`` with ``digits`` decimals, or with ``digits`` significant digits in scientific
     notation where decimals would hide it (non-zero below ``10**-(digits - 1)``: an MSE of
     5e-18 on a target in nanometres) or run long (``1e6`` and over); ``n/a`` when missing or
     not finite. ``like``: choose the notation by this value instead (a difference of two
-    scores is written as the scores are)."""
+    scores is written as the scores are); ``fixed``: always decimals (times, stabilities)."""
     if value is None or not np.isfinite(value):
         return "n/a"
     plus = "+" if sign else ""
     scale = abs(value if like is None or not np.isfinite(like) else like)
-    if scale != 0 and not 10.0 ** -(digits - 1) <= scale < 1e6:
+    if not fixed and scale != 0 and not 10.0 ** -(digits - 1) <= scale < 1e6:
         return f"{value:{plus}.{digits - 1}e}"
     return f"{value:{plus}.{digits}f}"
 
 
-def format_mean_std(mean: float, std: float, digits: int = 4) -> str:
+def format_mean_std(mean: float, std: float, digits: int = 4, *, fixed: bool = False) -> str:
     """``mean ± std`` as :func:`format_score` writes the mean (the std in the mean's notation,
     so the two read alike), or ``n/a`` when the mean is not finite."""
     if mean is None or not np.isfinite(mean):
         return "n/a"
-    text = format_score(mean, digits)
+    text = format_score(mean, digits, fixed=fixed)
     if "e" in text and np.isfinite(std):
         return f"{text} ± {std:.{digits - 1}e}"
     return f"{text} ± {std:.{digits}f}"

@@ -302,14 +302,6 @@ def mean_std(values: np.ndarray) -> tuple[float, float]:
     return float(values.mean()), float(values.std())
 
 
-def format_number(value: float | None, digits: int) -> str:
-    """``value`` with ``digits`` decimals (times, stabilities: never scientific), or ``n/a``
-    when it is missing or not finite."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
 def _flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested config -> {dotted key: value}, leaving out ``POOLABLE_KEYS`` at any depth."""
     flat: dict[str, Any] = {}

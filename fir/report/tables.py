@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fir.report.cells import Cell, format_number, mean_std, method_label, missing_scores_note
+from fir.report.cells import Cell, mean_std, method_label, missing_scores_note
 from fir.report.formats import write_table
 from fir.report.paper import TABLE_V_DATASET, TABLE_V_ROWS, TABLE_V_S
 from fir.report.runs import RunRecord
@@ -52,7 +52,7 @@ def main_results(cells: list[Cell], root: Path) -> tuple[pd.DataFrame, pd.DataFr
             "validation (mean ± std)": format_mean_std(val_mean, val_std),
             "folds (runs)": f"{c.n_folds} ({len(c.runs)})",
             "all relevant selected": "n/a" if found is None else f"{found}/{c.n_folds}",
-            "stability (Jaccard)": format_number(c.stability(), 3),
+            "stability (Jaccard)": format_score(c.stability(), 3, fixed=True),
             "note": _note(c, root),
         })  # fmt: skip
     return pd.DataFrame(rows), pd.DataFrame(shown)
@@ -79,8 +79,8 @@ def runs_table(records: list[RunRecord], root: Path) -> tuple[pd.DataFrame, pd.D
     display = data[["dataset", "method", "s", "seed", "metric", "n_folds"]].copy()
     display["method"] = _labels(data)
     display["test (mean ± std)"] = _mean_std_column(data["mean"], data["std"])
-    display["fit s / fold"] = data["fit_time_mean_s"].map(lambda v: format_number(v, 2))
-    display["wall s"] = data["wall_time_s"].map(lambda v: format_number(v, 1))
+    display["fit s / fold"] = data["fit_time_mean_s"].map(lambda v: format_score(v, 2, fixed=True))
+    display["wall s"] = data["wall_time_s"].map(lambda v: format_score(v, 1, fixed=True))
     display["run"] = data["run_dir"]
     return data, display
 
@@ -104,7 +104,9 @@ def stability_table(records: list[RunRecord], root: Path) -> tuple[pd.DataFrame,
         return data, data
     display = data.drop(columns=["run_dir", "profile"]).copy()
     display["method"] = _labels(data)
-    display["selection_stability"] = data["selection_stability"].map(lambda v: format_number(v, 3))
+    display["selection_stability"] = data["selection_stability"].map(
+        lambda v: format_score(v, 3, fixed=True)
+    )
     return data, display
 
 
@@ -168,8 +170,12 @@ def runtime_table(cells: list[Cell]) -> tuple[pd.DataFrame, pd.DataFrame]:
     display["fit s / fold (mean ± std)"] = _mean_std_column(
         data["fit_time_per_fold_mean_s"], data["fit_time_per_fold_std_s"], 2, fixed=True
     )
-    display["fit s / run"] = data["fit_time_per_run_s"].map(lambda v: format_number(v, 1))
-    display["wall s / run"] = data["wall_time_per_run_s"].map(lambda v: format_number(v, 1))
+    display["fit s / run"] = data["fit_time_per_run_s"].map(
+        lambda v: format_score(v, 1, fixed=True)
+    )
+    display["wall s / run"] = data["wall_time_per_run_s"].map(
+        lambda v: format_score(v, 1, fixed=True)
+    )
     return data, display
 
 
@@ -240,12 +246,9 @@ def _mean_std_column(
     """``mean ± std`` per row; the mean alone where the std is missing. Scores and importances
     as :func:`fir.reporting.format_score` writes them; ``fixed``: always ``digits`` decimals
     (times)."""
-    if fixed:
-        return [
-            format_number(m, digits) + (f" ± {s:.{digits}f}" if pd.notna(s) and pd.notna(m) else "")
-            for m, s in zip(means, stds, strict=True)
-        ]
     return [
-        format_mean_std(m, s, digits) if pd.notna(s) else format_score(m, digits)
+        format_mean_std(m, s, digits, fixed=fixed)
+        if pd.notna(s)
+        else format_score(m, digits, fixed=fixed)
         for m, s in zip(means, stds, strict=True)
     ]
