@@ -11,6 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from fir.config import CONF_DIR, conf_dir
 from fir.run import _git_state
@@ -30,6 +33,49 @@ def test_every_config_folder_and_subpackage_is_a_listed_package():
     assert folders <= set(project["packages"]), sorted(folders - set(project["packages"]))
     code = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "fir").rglob("__init__.py")}
     assert code <= set(project["packages"]), sorted(code - set(project["packages"]))
+
+
+# Dependencies whose floors CI's minimum-versions stage does not install (.ci/min-versions.txt
+# says why), and the one pin there that is not a dependency of fir's.
+UNPINNED = {"torch", "ruff", "mypy", "setuptools", "wheel", "fir"}
+NOT_A_DEPENDENCY = {"pyparsing"}
+
+
+def _floors() -> dict[str, Version]:
+    """Each dependency's lowest declared version (its ``>=``), by canonical name."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    floors = {}
+    for line in [*project["dependencies"], *extras["cluster"], *extras["dev"]]:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        lows = [Version(s.version) for s in requirement.specifier if s.operator == ">="]
+        if name not in UNPINNED:
+            assert len(lows) == 1, f"{line!r} has no single '>=' floor for CI to test"
+            floors[name] = lows[0]
+    return floors
+
+
+def _pins(text: str) -> dict[str, Version]:
+    pins = {}
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f".ci/min-versions.txt: {line!r} is not 'name==version'"
+            pins[canonicalize_name(name)] = Version(version)
+    return pins
+
+
+def test_ci_installs_every_declared_floor():
+    """.ci/min-versions.txt pins each dependency at the floor pyproject.toml declares, so a floor
+    cannot change, or a dependency be added, without CI's second stage testing it."""
+    floors = _floors()
+    pins = _pins((ROOT / ".ci" / "min-versions.txt").read_text())
+    assert {name: pins.get(name) for name in floors} == floors
+    assert set(pins) - set(floors) == NOT_A_DEPENDENCY
+    # What the stage reads is what _pins reads: ``==`` pins, one per line.
+    assert _pins("a==1.0  # note\n\n# c\nB_c==2\n") == {"a": Version("1"), "b-c": Version("2")}
 
 
 def test_the_config_tree_is_the_checkouts_or_the_installed_packages(tmp_path):
