@@ -8,7 +8,8 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+import pandas as pd
+from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
 
 # task='auto' warns when a numeric y has more than this many classes and this share of samples
 MANY_CLASSES, MANY_CLASSES_SHARE = 20, 0.1
@@ -67,6 +68,42 @@ def check_known_labels(y: np.ndarray, classes: np.ndarray, name: str) -> None:
         )
 
 
+def check_labels(method: str, y, name: str = "y") -> None:
+    """A target of Python objects (text labels as pandas reads them) has no missing values and
+    labels that can be ordered. numpy sorts labels to find the classes, and scikit-learn's checks
+    fail on None, pd.NA or strings among numbers with a bare ``TypeError`` (or "Input contains
+    NaN", without the row)."""
+    if y is None:
+        return  # validate_data says that y is required
+    y = np.asarray(y)
+    if y.dtype != object or y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[1] != 1):
+        return  # numeric NaN/inf, and y's shape, are validate_data's to name
+    y = y.ravel()
+    missing = pd.isna(y)
+    if missing.any():
+        raise ValueError(
+            f"{method}: {name} has {int(missing.sum())} missing values (None, NaN or pd.NA), "
+            f"the first at row {int(np.flatnonzero(missing)[0])}; drop those rows or fill "
+            "them in."
+        )
+    try:
+        np.unique(y)
+    except TypeError:
+        examples = {type(v).__name__: v for v in y[::-1]}  # the first of each; after the failure
+        raise ValueError(
+            f"{method}: {name} mixes labels of types that cannot be ordered "
+            f"({', '.join(f'{t} {v!r}' for t, v in sorted(examples.items()))}); give every "
+            f"label one type, e.g. {name}.astype(str)."
+        ) from None
+
+
+def validate_xy(estimator, method: str, X, y, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's ``validate_data(estimator, X, y, **kwargs)`` for a ``fit``, after
+    :func:`check_labels`."""
+    check_labels(method, y)
+    return validate_data(estimator, X, y, **kwargs)
+
+
 def check_validation(method: str, X_val, y_val) -> tuple:
     """``(X_val, y_val)`` for a ``fit`` that takes a validation set: both or neither, and
     ``y_val`` one label per row of ``X_val`` (a column vector is flattened, as ``y`` is)."""
@@ -77,6 +114,7 @@ def check_validation(method: str, X_val, y_val) -> tuple:
             "them a validation split is held out of the training data)."
         )
     if y_val is not None:
+        check_labels(method, y_val, "y_val")
         y_val = column_or_1d(y_val, warn=True)
         check_consistent_length(X_val, y_val)
     return X_val, y_val

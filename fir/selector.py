@@ -29,6 +29,7 @@ from fir.checks import (
     check_known_labels,
     check_validation,
     restores_on_failure,
+    validate_xy,
     warn_if_many_classes,
 )
 from fir.fused import supports as fused_supports
@@ -396,7 +397,7 @@ class DualNetSelector(SelectorMixin, BaseEstimator):
 
     def _fit(self, X, y, X_val, y_val) -> DualNetSelector:
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float32, ensure_min_samples=2)
+        X, y = validate_xy(self, "dualnet", X, y, dtype=np.float32, ensure_min_samples=2)
         n_features = X.shape[1]
         s = self._resolve_s(n_features)
         task = self._resolve_task(y)

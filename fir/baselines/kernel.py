@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, order_from_scores, resolve_task
-from fir.checks import restores_on_failure
+from fir.checks import restores_on_failure, validate_xy
 from fir.repro import make_generators, resolve_device
 
 DTYPE = torch.float64
@@ -99,7 +98,7 @@ class BAHSICSelector(BaseSelector):
     def fit(self, X, y):
         """Eliminate features backward until ``s`` remain."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         device = resolve_device(self.device)
@@ -214,7 +213,7 @@ class CCMSelector(BaseSelector):
     def fit(self, X, y):
         """Optimise the feature weights and keep the ``s`` largest."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         device = resolve_device(self.device)

@@ -18,7 +18,12 @@ from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
 from fir.baselines.params import OPTIONAL_POSITIVE_INT, PAIR
-from fir.checks import check_known_labels, check_validation, restores_on_failure
+from fir.checks import (
+    check_known_labels,
+    check_validation,
+    restores_on_failure,
+    validate_xy,
+)
 from fir.repro import make_generators, resolve_device
 
 log = logging.getLogger(__name__)
@@ -97,7 +102,7 @@ class LassoNetSelector(BaseSelector):
         self.check_params()
         from lassonet import LassoNetClassifier, LassoNetRegressor
 
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64, y_numeric=False)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)

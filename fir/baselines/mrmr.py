@@ -8,10 +8,9 @@ variants, not the mutual-information MIQ scheme.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.validation import validate_data
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task
-from fir.checks import restores_on_failure
+from fir.checks import restores_on_failure, validate_xy
 
 
 def discretise(X: np.ndarray, threshold: float) -> np.ndarray:
@@ -127,7 +126,7 @@ class MRMRSelector(BaseSelector):
     def fit(self, X, y):
         """Discretise, then order the features greedily by MIQ."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y, self.supported_tasks)
         self._set_order(miq_order(discretise(X, self.threshold), np.asarray(y)), s)

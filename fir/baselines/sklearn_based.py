@@ -22,7 +22,7 @@ from fir.baselines.base import (
     resolve_task,
     target_scale,
 )
-from fir.checks import check_validation, restores_on_failure
+from fir.checks import check_validation, restores_on_failure, validate_xy
 
 
 def _seed(random_state) -> int | None:
@@ -85,7 +85,7 @@ class LassoSelector(BaseSelector):
     def fit(self, X, y):
         """Grid-search the penalty, fit, and select the ``s`` largest ``|coef|``."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         check_inner_cv(self.method_name, self.cv, y, self.task_)
@@ -184,7 +184,7 @@ class RandomForestSelector(BaseSelector):
         """Grid-search the forest on ``(X, y)``; permutation importance on ``(X_val, y_val)``
         when given (held-out data), else on ``(X, y)``."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
@@ -280,7 +280,7 @@ class RFESelector(BaseSelector):
     def fit(self, X, y):
         """Eliminate features recursively down to ``s``."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)
         if self.task_ == "classification":

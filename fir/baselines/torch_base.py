@@ -21,7 +21,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from fir.baselines.base import BaseSelector, check_s, resolve_task, target_scale
-from fir.checks import check_known_labels, check_validation, restores_on_failure
+from fir.checks import (
+    check_known_labels,
+    check_validation,
+    restores_on_failure,
+    validate_xy,
+)
 from fir.nets import _dense_stack, _reset_stack
 from fir.repro import make_generators, resolve_device
 
@@ -65,7 +70,7 @@ class TorchSelector(BaseSelector):
         """Train on ``(X, y)``; ``(X_val, y_val)`` (or a held-out ``validation_fraction``)
         drives early stopping. Sets ``support_``, ``ranking_``, ``feature_importances_``."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=False)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64, y_numeric=False)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y, self.supported_tasks)

@@ -17,7 +17,7 @@ from fir.baselines.base import (
     resolve_task,
 )
 from fir.baselines.models import make_mlp
-from fir.checks import check_validation, restores_on_failure
+from fir.checks import check_validation, restores_on_failure, validate_xy
 from fir.metrics import task_score
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class ForwardSelector(BaseSelector):
     def fit(self, X, y, X_val=None, y_val=None):
         """Select ``s`` features greedily."""
         self.check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_xy(self, self.method_name, X, y, dtype=np.float64)
         X_val, y_val = check_validation(self.method_name, X_val, y_val)
         s = check_s(self.method_name, self.n_features_to_select, X.shape[1])
         self.task_ = resolve_task(self.method_name, self.task, y)

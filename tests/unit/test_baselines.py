@@ -415,6 +415,28 @@ def test_forward_selection_runs_on_very_few_rows():
         assert ForwardSelector(2, max_iter=5, random_state=0).fit(X, y).get_support().sum() == 2
 
 
+BAD_LABELS = {  # 80 labels, one missing or of another type in row 78
+    "None": (["a", "b"] * 39 + [None, "a"], r"y has 1 missing values .*, the first at row 78;"),
+    "pd.NA": (["a", "b"] * 39 + ["<NA>", "a"], r"y has 1 missing values .*, the first at row 78;"),
+    "mixed": ([0, "b"] * 40, r"y mixes labels of types that cannot be ordered \(int 0, str 'b'\)"),
+}
+
+
+@pytest.mark.parametrize("label", sorted(BAD_LABELS))
+@pytest.mark.parametrize("name", sorted({**TINY, **PEERS}))
+def test_missing_or_mixed_labels_are_an_error_naming_the_row_or_types(name, label, data):
+    """numpy cannot sort None, pd.NA or strings among numbers: these were a bare TypeError."""
+    import pandas as pd
+
+    X, _ = data
+    values, message = BAD_LABELS[label]
+    y = np.array(values, dtype=object)
+    if label == "pd.NA":
+        y = pd.Series(values, dtype="string").replace("<NA>", pd.NA)
+    with pytest.raises(ValueError, match=rf"^{name}: {message}"):
+        {**TINY, **PEERS}[name](2).fit(X, y)
+
+
 @CONVERGENCE
 @pytest.mark.parametrize("name", sorted({**TINY, **PEERS}))
 def test_without_s_half_is_selected_and_global_rng_is_left_alone(name, data):

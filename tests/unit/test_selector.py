@@ -339,6 +339,29 @@ def test_single_class_is_an_error(blobs):
         tiny(n_features_to_select=2).fit(X, np.zeros(len(X), dtype=int))
 
 
+def test_missing_or_mixed_labels_are_an_error_naming_the_row_or_types(blobs):
+    """numpy cannot sort None, pd.NA or strings among numbers: these were a bare TypeError."""
+    import pandas as pd
+
+    X, _ = blobs
+    labels = np.array(["a", "b"] * 60, dtype=object)
+    missing = labels.copy()
+    missing[[7, 30]] = None
+    with pytest.raises(ValueError, match=r"^dualnet: y has 2 missing .*first at row 7; drop"):
+        tiny(n_features_to_select=2).fit(X, missing)
+    text = pd.Series(labels, dtype="string")
+    text[3] = pd.NA
+    with pytest.raises(ValueError, match=r"^dualnet: y has 1 missing .*first at row 3; drop"):
+        tiny(n_features_to_select=2).fit(X, text)
+    with pytest.raises(ValueError, match=r"^dualnet: y mixes labels .*\(int 1, str 'a'\).*astype"):
+        tiny(n_features_to_select=2).fit(X, np.where(np.arange(120) == 5, 1, labels))
+    with pytest.raises(ValueError, match=r"^dualnet: y_val has 1 missing .*first at row 0;"):
+        tiny(n_features_to_select=2).fit(X, labels, X_val=X[:10], y_val=missing[7:17])
+    # Labels of one type, text included, fit as before.
+    fitted = tiny(n_features_to_select=2).fit(X, pd.Series(labels, dtype="string"))
+    assert fitted.classes_.tolist() == ["a", "b"]
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
 def test_cuda_without_cuda_is_a_clear_error(blobs):
     X, y = blobs
