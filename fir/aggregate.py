@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from fir.config import hydra_override, shell_quote
 from fir.reporting import FEATURES_CSV, FOLDS_CSV, RUN_JSON, SUMMARY_JSON, format_mean_std
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def _resume_advice(run_dir: Path, status: Any) -> str:
     state = "still running, or killed" if status == "running" else "stopped"
     command = " ".join(
         ["fir-run", *_overrides(run_dir), "resume=true",
-         shlex.quote(f"hydra.run.dir={Path(run_dir).absolute()}")]
+         shell_quote(hydra_override("hydra.run.dir", str(Path(run_dir).absolute())))]
     )  # fmt: skip
     return f"; {state}: continue where it stopped with `{command}`"
 
@@ -199,9 +200,15 @@ def find_run_dirs(root: Path) -> list[Path]:
     """Every directory under ``root`` (``root`` included) holding a ``run.json`` or a
     ``summary.json``, sorted; the files, not the directory names, identify a run. Symlinked
     directories are followed; a directory reached twice (two links, or a link loop) is
-    visited once, at the first path reached in sorted order."""
+    visited once, at the first path reached in sorted order. A directory that cannot be
+    listed is returned too, so that reading it skips it with the reason instead of dropping it
+    without a word."""
     found, seen = [], set()
-    for path, dirs, files in os.walk(root, followlinks=True):
+
+    def unlisted(exc: OSError) -> None:
+        found.append(Path(exc.filename))
+
+    for path, dirs, files in os.walk(root, onerror=unlisted, followlinks=True):
         real = os.path.realpath(path)
         if real in seen:
             dirs.clear()
@@ -226,7 +233,7 @@ def collect_runs(root: Path) -> tuple[pd.DataFrame, list[SkippedRun]]:
     for run_dir in find_run_dirs(root):
         try:
             rows.append(load_run(run_dir))
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:  # OSError: a file or folder it may not read
             skipped.append(SkippedRun(run_dir, str(exc)))
             log.warning("skipping %s: %s", run_dir, exc)
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,8 @@ from typing import Any
 
 import numpy as np
 from hydra.core.config_store import ConfigStore
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from hydra.utils import get_object
 from omegaconf import MISSING, DictConfig, OmegaConf
 
@@ -86,6 +90,32 @@ def sweep_point_suffix(overrides: Sequence[str]) -> str:
     if not rest:
         return ""
     return "_" + hashlib.sha256("\n".join(rest).encode()).hexdigest()[:8]
+
+
+def hydra_override(key: str, value: str) -> str:
+    """``key=value`` as a command-line override that Hydra reads back as the string ``value``:
+    as it is where Hydra's grammar takes it unquoted (a path with spaces), else in Hydra's
+    single quotes (non-ASCII letters, ``,``, ``=``, brackets, quotes, a leading ``~``), with a
+    quote, and backslashes before a quote or at the end, escaped."""
+    plain = f"{key}={value}"
+    try:
+        if OverridesParser.create().parse_override(plain).value() == value:
+            return plain
+    except HydraException:
+        pass
+    escaped = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", value)
+    escaped = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped)
+    return f"{key}='{escaped}'"
+
+
+def shell_quote(word: str) -> str:
+    """``word`` for a shell command line: as it is when safe, else in single quotes, or in
+    double quotes when it holds single quotes but nothing a shell expands there (a Hydra-quoted
+    override reads ``"hydra.run.dir='/home/josé/run'"``, not ``'hydra.run.dir='"'"'...``)."""
+    quoted = shlex.quote(word)
+    if quoted == word or "'" not in word or re.search(r'["$`\\!]', word):
+        return quoted
+    return f'"{word}"'
 
 
 def register_configs() -> None:

@@ -32,7 +32,9 @@ import fir
 from fir.baselines.base import BaseSelector, resolve_task
 from fir.config import (
     CONF_DIR,
+    hydra_override,
     register_configs,
+    shell_quote,
     validate_dataset,
     validate_run_config,
 )
@@ -65,7 +67,13 @@ from fir.reporting import (
     write_splits,
 )
 from fir.repro import derive_seed, resolve_device
-from fir.rundir import find_resumable, open_run_dir, replace_earlier_run, restore_hydra_files
+from fir.rundir import (
+    find_resumable,
+    open_run_dir,
+    replace_earlier_run,
+    restore_hydra_files,
+    run_dir_lock,
+)
 
 log = logging.getLogger("fir.run")
 PACKAGES = (  # besides fir itself
@@ -92,9 +100,18 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     function could look at ``out_dir``. A fresh run keeps a copy of it in ``folds/hydra``; a
     resume that is refused, or that finds the run completed, puts the copy back, so that
     ``.hydra`` keeps describing the invocation that made the directory's results.
+
+    The process holds ``out_dir`` while it runs (:func:`fir.rundir.run_dir_lock`): a second
+    ``run`` into it meanwhile is an error before it reads or clears anything.
     """
-    started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
+    with run_dir_lock(out_dir, hydra_dir):
+        return _run(cfg, out_dir, hydra_dir)
+
+
+def _run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None) -> dict[str, Any]:
+    """:func:`run`, while this process holds ``out_dir``."""
+    started = time.perf_counter()
     folds_dir = out_dir / FOLDS_DIR
     completed, preloaded, earlier = open_run_dir(cfg, out_dir, hydra_dir)
     if completed is not None:
@@ -421,14 +438,13 @@ def _hydra_main(cfg: DictConfig) -> float:
     except KeyboardInterrupt as exc:
         exc.resume_command = resume_command(hydra_cfg, out_dir)  # for main()'s last line
         raise
-    except (ValueError, TypeError, FileNotFoundError, InstantiationException) as exc:
-        # A bad config, bad data or a missing file: the message names the fix, so no traceback
-        # (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed". A loader's
-        # error reaches here wrapped by hydra.utils.instantiate: its own message is the news.
+    except (ValueError, TypeError, OSError, InstantiationException) as exc:
+        # A bad config, bad data, or a file missing or unreadable: the message names the fix, so
+        # no traceback (HYDRA_FULL_ERROR=1 still shows one). run.json already says "failed". A
+        # loader's error reaches here wrapped by hydra.utils.instantiate: its own message is the
+        # news.
         cause = exc.__cause__ if isinstance(exc, InstantiationException) else exc
-        if os.environ.get("HYDRA_FULL_ERROR") == "1" or not isinstance(
-            cause, ValueError | TypeError | FileNotFoundError
-        ):
+        if os.environ.get("HYDRA_FULL_ERROR") == "1" or not isinstance(cause, ONE_LINE_ERRORS):
             raise
         print(f"fir-run: error: {cause}", file=sys.stderr)
         _log_to_files(f"fir-run: error: {cause}")
@@ -468,8 +484,13 @@ def resume_command(hydra_cfg: DictConfig, out_dir: Path | None) -> str | None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     if not multirun and out_dir is None:
         return None
-    place = f"hydra.sweep.dir={hydra_cfg.sweep.dir}" if multirun else f"hydra.run.dir={out_dir}"
-    return shlex.join(["fir-run", *_rerun_args(sys.argv[1:]), "resume=true", place])
+    place = (
+        hydra_override("hydra.sweep.dir", str(hydra_cfg.sweep.dir))
+        if multirun
+        else hydra_override("hydra.run.dir", str(out_dir))
+    )
+    command = shlex.join(["fir-run", *_rerun_args(sys.argv[1:]), "resume=true"])
+    return f"{command} {shell_quote(place)}"
 
 
 RERUN_DROPPED = ("resume=", "hydra.sweep.dir=", "hydra.run.dir=")
@@ -531,6 +552,10 @@ def _sweep_resume_command(args: list[str]) -> str | None:
         "hydra.sweep.dir=<the sweep output dir above>"
     )  # fmt: skip
     return f"{shlex.join(['fir-run', *_rerun_args(args), 'resume=true'])} {place}"
+
+
+# Errors whose message says what is wrong and the fix: fir-run prints them as one line.
+ONE_LINE_ERRORS = (ValueError, TypeError, FileNotFoundError, PermissionError, IsADirectoryError)
 
 
 class RunFailed(CompactHydraException):

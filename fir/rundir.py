@@ -6,9 +6,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; runs there are not guarded
+    fcntl = None  # type: ignore[assignment]
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -35,6 +45,44 @@ log = logging.getLogger("fir.run")  # the run's log lines, wherever they are dec
 RESUME_IGNORED_KEYS = ("resume", "n_jobs", "torch_threads", "verbose", "paths")
 # folds/hydra: a copy of the .hydra files of the invocation that started the run
 HYDRA_COPY = "hydra"
+# held (flock) by the fir-run writing the directory; it names that process
+LOCK_FILE = ".fir-run.lock"
+
+
+@contextmanager
+def run_dir_lock(out_dir: Path, hydra_dir: Path | None = None) -> Iterator[None]:
+    """Hold ``out_dir`` while this process runs there. A second ``fir-run`` into it (a job
+    submitted twice, a requeue while the first still runs, two resumes) is refused before it
+    reads or clears anything, instead of deleting the first run's folds or mixing its own with
+    them. The kernel releases the lock however the holder ends (a SIGKILL included), so a lock
+    is never stale. Where the file system cannot lock (some network mounts), runs go on
+    unguarded, with a warning."""
+    if fcntl is None:
+        yield
+        return
+    with open(out_dir / LOCK_FILE, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "its process id is not recorded yet"
+            restore_hydra_files(out_dir / FOLDS_DIR, hydra_dir)
+            raise ValueError(
+                f"{out_dir} is in use by another fir-run ({holder}). Wait for it to end (then "
+                f"resume=true continues or reuses its run), or start this one in another "
+                f"hydra.run.dir."
+            ) from None
+        except OSError as exc:
+            log.warning("cannot lock %s (%s): a second fir-run there would not be refused",
+                        out_dir, exc.strerror)  # fmt: skip
+            yield
+            return
+        handle.seek(0)
+        handle.truncate()
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {started}\n")
+        handle.flush()
+        yield  # closing the file releases the lock
 
 
 def open_run_dir(

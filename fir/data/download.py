@@ -168,7 +168,7 @@ def fetch(
     """
     path = folder / remote.name
     url = None if base_url is None else _join(base_url, remote.name)
-    if path.is_file():
+    if _readable_file(path):
         digest = sha256(path)
         known = is_known_good(remote, path, digest)
         if verify and remote.sha256 and not known:
@@ -188,6 +188,29 @@ def fetch(
         )
     digest, known = _download(url, path, remote, verify)
     return FetchedFile(path, digest, url, known)
+
+
+def _readable_file(path: Path) -> bool:
+    """Whether ``path`` is a file this process can read (False when nothing is there). A
+    folder it may not enter or a file it may not read is an error naming the path and the fix
+    (Python's own names neither, through Hydra), as is a folder where the file should be."""
+    try:
+        if path.is_file():
+            with path.open("rb"):
+                return True
+        there = path.exists()
+    except PermissionError:
+        raise PermissionError(
+            f"cannot read {path}: permission denied. Ask the owner of the file (or of a folder "
+            f"above it) for read access, or set FIR_DATA_DIR (paths.data_dir) to a copy you "
+            f"can read."
+        ) from None
+    if there:
+        raise IsADirectoryError(
+            f"{path} is not a file (a folder?), so the data file cannot be read or downloaded "
+            f"there. Move it away, or set FIR_DATA_DIR (paths.data_dir) to another directory."
+        )
+    return False
 
 
 def _download(url: str, path: Path, remote: RemoteFile, verify: bool) -> tuple[str, bool]:

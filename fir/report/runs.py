@@ -129,7 +129,7 @@ def load_runs(root: Path) -> tuple[list[RunRecord], list[SkippedRun]]:
     for run_dir in find_run_dirs(root):
         try:
             records.append(load_run_record(run_dir))
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:  # OSError: a file or folder it may not read
             skipped.append(SkippedRun(run_dir, str(exc)))
             log.warning("skipping %s: %s", run_dir, exc)
     return records, skipped

@@ -146,3 +146,28 @@ def test_fir_run_help_says_what_it_does_and_its_examples_compose():
         ]
         cfg = compose_run(*overrides)
         assert cfg.dataset is not None and cfg.method.selector is not None, words
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["/out/run 1", "/home/josé/run", "/a,b", "/a=b", "/a[1]", "~/run", "/a{b}", "it's",
+     "a\\'b", "/a\\b", "/a\\", "x'", "123", "/a$b"],
+)  # fmt: skip
+def test_a_printed_override_reads_back_as_the_path(value):
+    """Resume commands named a non-ASCII run directory unquoted, which Hydra's lexer refuses:
+    pasted back, ``hydra.run.dir=/home/josé/...`` failed with LexerNoViableAltException."""
+    import shlex
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from fir.config import hydra_override, shell_quote
+
+    override = hydra_override("hydra.run.dir", value)
+    (word,) = shlex.split(shell_quote(override))  # what the shell passes on
+    assert word == override
+    parsed = OverridesParser.create().parse_override(word)
+    assert parsed.key_or_group == "hydra.run.dir" and parsed.value() == value
+    if value == "/out/run 1":
+        assert override == "hydra.run.dir=/out/run 1"  # quoted only where Hydra needs it
+    if value == "/home/josé/run":
+        assert shell_quote(override) == "\"hydra.run.dir='/home/josé/run'\""

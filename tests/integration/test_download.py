@@ -185,3 +185,32 @@ def test_a_failed_download_leaves_no_folder_and_a_killed_one_is_swept(base_url, 
     os.utime(killed, (day_ago, day_ago))
     load_glass(tmp_path, base_url=f"{base_url}/shared/glass")
     assert not killed.exists() and running.exists()  # a younger one may be another download
+
+
+def test_a_folder_where_the_data_file_belongs_is_an_error_before_any_download(base_url, tmp_path):
+    """It counted as missing: the file was downloaded, then failed to move into place with a
+    bare IsADirectoryError (no path)."""
+    (tmp_path / "glass" / "glass.data").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError, match=r"glass\.data is not a file .*Move it away"):
+        load_glass(tmp_path, base_url=f"{base_url}/shared/glass")
+    assert list((tmp_path / "glass").iterdir()) == [tmp_path / "glass" / "glass.data"]
+
+
+def test_an_unreadable_data_file_names_its_path_and_the_fix(tmp_path, shared_data_dir, monkeypatch):
+    """Through Hydra, fir-run showed only PermissionError(13, 'Permission denied')."""
+    folder = tmp_path / "glass"
+    folder.mkdir()
+    shutil.copy(shared_data_dir / "glass" / "glass.data", folder / "glass.data")
+    if os.geteuid() == 0:  # root reads any file: the open fails as it would for a user
+        real_open = Path.open
+
+        def refuse(self, *args, **kwargs):
+            if self.name == "glass.data":
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_open(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", refuse)
+    else:
+        (folder / "glass.data").chmod(0)
+    with pytest.raises(PermissionError, match=r"cannot read .*glass\.data: .*FIR_DATA_DIR"):
+        load_glass(tmp_path, base_url="http://127.0.0.1:9/none")

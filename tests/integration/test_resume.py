@@ -404,3 +404,60 @@ def test_resume_refuses_a_run_made_by_another_fir_version(tmp_path):
         ValueError, match=rf"made by fir 0\.1\.0, and this is fir {re.escape(fir.__version__)}"
     ):
         run(cfg("dataset=xor", "resume=true"), tmp_path)
+
+
+def test_a_second_fir_run_into_a_live_runs_directory_is_refused(tmp_path):
+    """There was no lock: a second fir-run (a job submitted twice, a requeue while the first
+    still ran) cleared the live run's folds as an 'earlier run' and wrote its own config into
+    run.json, and a later resume reported folds of two configs as one completed run."""
+    out = tmp_path / "run"
+    first = fir_run(out, *SLOW_FOLDS, "method.selector.max_batches=100000")  # killed below
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "splits.npz").is_file():  # its checks passed and its folds are drawn
+            assert first.poll() is None, output(out)
+            assert time.monotonic() < deadline, "the first run never started its folds"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        kept = {name: (out / name).read_bytes() for name in ("run.json", "splits.npz")}
+        hydra_files = {p.name: p.read_text() for p in (out / ".hydra").glob("*.yaml")}
+        for extra in ([], ["resume=true"]):
+            second = subprocess.run(
+                [sys.executable, "-m", "fir.run", f"hydra.run.dir={out}", *SLOW_FOLDS,
+                 "method.selector.operator_lr=0.01", *extra],
+                capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert second.returncode == 1, second.stderr
+            assert re.search(
+                rf"fir-run: error: {re.escape(str(out))} is in use by another fir-run "
+                rf"\(pid {first.pid} on .*\)\. Wait for it to end",
+                second.stderr,
+            ), second.stderr
+            assert first.poll() is None  # the first run goes on, its files untouched
+            assert {name: (out / name).read_bytes() for name in kept} == kept
+            info = json.loads((out / "run.json").read_text())
+            assert info["status"] == "running"
+            assert info["config"]["method"]["selector"]["operator_lr"] == 0.001
+            assert {p.name: p.read_text() for p in (out / ".hydra").glob("*.yaml")} == (hydra_files)
+    finally:
+        first.kill()  # SIGKILL: the kernel releases its lock
+        first.wait(timeout=60)
+    from fir.rundir import run_dir_lock
+
+    with run_dir_lock(out):  # free again: a resume could now continue the run
+        pass
+
+
+def test_the_run_dir_lock_names_its_holder_and_is_released(tmp_path):
+    from fir.rundir import LOCK_FILE, run_dir_lock
+
+    with run_dir_lock(tmp_path):
+        holder = (tmp_path / LOCK_FILE).read_text()
+        assert re.fullmatch(rf"pid {os.getpid()} on \S+, since \d{{4}}-\S+\n", holder)
+        with pytest.raises(ValueError, match=rf"in use by another fir-run \(pid {os.getpid()}"):
+            with run_dir_lock(tmp_path):  # another open file: flock conflicts in one process too
+                pass
+    with run_dir_lock(tmp_path):  # released when the holder's block ends
+        pass
+    run(cfg("dataset=xor"), tmp_path)  # and run() takes it, and releases it, itself
+    run(cfg("dataset=xor", "resume=true"), tmp_path)

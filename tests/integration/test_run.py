@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -220,8 +221,8 @@ def test_a_refused_run_leaves_an_earlier_run_as_it_was(cli_run, tmp_path, overri
     log = Path("run") / "fir-run.log"
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     # .hydra is Hydra's record of this invocation, put back to the earlier run's; only the log
-    # (that tells why the run did not start) changes
-    assert changed <= {log}, changed
+    # (that tells why the run did not start) and the lock (naming its last holder) change
+    assert changed <= {log, Path("run") / ".fir-run.lock"}, changed
     if override != "dataset=nope":  # Hydra refuses that one before fir-run starts
         text = after[log].decode()
         assert "this run did not start: the earlier run in" in text
@@ -398,6 +399,16 @@ def test_warnings_reach_fir_run_log(tmp_path):
         assert "UserWarning: lasso: only 0 of 10 coefficients" in (out / "fir-run.log").read_text()
 
 
+def test_fir_run_takes_the_hydra_quoted_run_dir_that_resume_commands_print(tmp_path):
+    from fir.config import hydra_override
+
+    out = tmp_path / "josé's run"
+    done = fir_run("profile=tiny", "verbose=0", hydra_override("hydra.run.dir", str(out)),
+                   cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "completed"
+
+
 def test_the_resume_command_names_the_run_or_sweep_directory(monkeypatch):
     """After Ctrl-C in a multirun, "resume it with resume=true" started the sweep afresh in a
     new timestamped directory: points resume only inside their own hydra.sweep.dir."""
@@ -418,6 +429,10 @@ def test_the_resume_command_names_the_run_or_sweep_directory(monkeypatch):
     assert resume_command(single, Path("outputs/run/a")) == (
         "fir-run s=3 resume=true hydra.run.dir=outputs/run/a"
     )
+    # Hydra's lexer refuses non-ASCII letters unquoted (a working directory /home/josé/...)
+    assert resume_command(single, Path("/home/josé/outputs/run/a")) == (
+        "fir-run s=3 resume=true \"hydra.run.dir='/home/josé/outputs/run/a'\""
+    )
     # hydra/launcher=joblib: the sweep's own process is interrupted, outside every job
     from fir.run import _sweep_resume_command
 
@@ -428,3 +443,19 @@ def test_the_resume_command_names_the_run_or_sweep_directory(monkeypatch):
         "fir-run -m seed=0,1 resume=true hydra.sweep.dir=<the sweep output dir above>"
     )
     assert _sweep_resume_command(["s=3"]) is None
+
+
+def test_a_data_file_fir_run_cannot_use_is_one_line_naming_it(tmp_path):
+    (tmp_path / "data" / "glass" / "glass.data").mkdir(parents=True)
+    env = {**os.environ, "FIR_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "fir.run", "profile=tiny", "dataset=glass",
+         f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"fir-run: error: {tmp_path}/data/glass/glass.data is not a file (a folder?), so the data "
+        "file cannot be read or downloaded there. Move it away, or set FIR_DATA_DIR "
+        "(paths.data_dir) to another directory."
+    ]

@@ -69,6 +69,13 @@ def test_a_killed_or_interrupted_run_is_skipped_with_how_to_continue_it(tmp_path
     assert "resume" not in reasons["failed"]
 
 
+def test_the_resume_advice_quotes_a_non_ascii_run_directory_for_hydra(tmp_path):
+    killed = _run(tmp_path, "josé")
+    _status(killed, "running")
+    ((_, reason),) = [(s.path, s.reason) for s in collect_runs(tmp_path)[1]]
+    assert reason.endswith(f"resume=true \"hydra.run.dir='{killed.absolute()}'\"`")
+
+
 def _make_tables(argv: list[str]) -> int:
     return runpy.run_path(str(MAKE_TABLES))["main"](argv)
 
@@ -120,3 +127,36 @@ def test_latex_escapes_bars_and_says_it_needs_booktabs():
 def test_the_two_san_time_claims_can_be_told_apart():
     claims = [t.claim for t in TARGETS if t.key in ("time.san_aggr", "time.san_global")]
     assert len(set(claims)) == 2 and "san_aggr" in claims[0] and "san_global" in claims[1]
+
+
+def test_runs_it_may_not_read_are_skipped_with_the_reason(tmp_path, monkeypatch):
+    """A folder it could not list was dropped without a word (changing pooled results), and
+    one run.json it could not read ended the whole report with a traceback."""
+    import os
+
+    for name in ("ok", "hidden", "unreadable"):
+        _run(tmp_path, name)
+    real_scandir, real_read_text = os.scandir, Path.read_text
+
+    def scandir(path="."):  # as a folder of mode 700 owned by someone else lists for us
+        if Path(path).name == "hidden":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    def read_text(self, *args, **kwargs):
+        if "hidden" in self.parts or (self.parent.name == "unreadable" and self.name == "run.json"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(Path, "read_text", read_text)
+    table, skipped = collect_runs(tmp_path)
+    assert len(table) == 1
+    reasons = {s.path.name: s.reason for s in skipped}
+    assert reasons == {
+        "hidden": f"[Errno 13] Permission denied: '{tmp_path / 'hidden' / 'run.json'}'",
+        "unreadable": f"[Errno 13] Permission denied: '{tmp_path / 'unreadable' / 'run.json'}'",
+    }
+    assert main([str(tmp_path), "--out", str(tmp_path / "report"), "-q"]) == 0
+    skipped_csv = pd.read_csv(tmp_path / "report" / "skipped.csv")
+    assert sorted(Path(p).name for p in skipped_csv.iloc[:, 0]) == ["hidden", "unreadable"]
