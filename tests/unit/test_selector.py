@@ -349,7 +349,7 @@ def test_missing_or_mixed_labels_are_an_error_naming_the_row_or_types(blobs):
     missing[[7, 30]] = None
     with pytest.raises(ValueError, match=r"^dualnet: y has 2 missing .*first at row 7; drop"):
         tiny(n_features_to_select=2).fit(X, missing)
-    text = pd.Series(labels, dtype="string")
+    text = pd.Series(labels.tolist(), dtype="string")  # pandas < 3 may share labels' memory
     text[3] = pd.NA
     with pytest.raises(ValueError, match=r"^dualnet: y has 1 missing .*first at row 3; drop"):
         tiny(n_features_to_select=2).fit(X, text)
