@@ -21,7 +21,14 @@ import pandas as pd
 import yaml
 
 from fir.config import hydra_override, shell_quote
-from fir.reporting import FEATURES_CSV, FOLDS_CSV, RUN_JSON, SUMMARY_JSON, format_mean_std
+from fir.reporting import (
+    DISK_FULL_ERRNOS,
+    FEATURES_CSV,
+    FOLDS_CSV,
+    RUN_JSON,
+    SUMMARY_JSON,
+    format_mean_std,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,16 +79,13 @@ def read_run(run_dir: Path) -> RunFiles:
         error = f" (error: {info['error']})" if info.get("error") else ""
         raise ValueError(
             f"run.json status is {info.get('status')!r}, not 'completed'{error}"
-            + _resume_advice(run_dir, info.get("status"))
+            + _resume_advice(run_dir, info.get("status"), info.get("error"))
         )
     missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
     summary = _read_json(run_dir / SUMMARY_JSON)
-    try:
-        folds = pd.read_csv(run_dir / FOLDS_CSV)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"unreadable contract file {FOLDS_CSV}: {exc}") from exc
+    folds = read_contract_csv(run_dir / FOLDS_CSV)
     absent = [key for key in SUMMARY_FIELDS if key not in summary]
     absent += [f"test.{key}" for key in TEST_FIELDS if key not in (summary.get("test") or {})]
     if absent:
@@ -89,11 +93,15 @@ def read_run(run_dir: Path) -> RunFiles:
     return RunFiles(run_dir, info, summary, folds)
 
 
-def _resume_advice(run_dir: Path, status: Any) -> str:
-    """How to continue a run that ``status`` says was killed or stopped ("" otherwise)."""
-    if status not in RESUMABLE:
+def _resume_advice(run_dir: Path, status: Any, error: Any = None) -> str:
+    """How to continue a run that ``status`` says was killed or stopped, or that ``error``
+    (run.json's) says a full disk stopped ("" otherwise)."""
+    if status in RESUMABLE:
+        state = "still running, or killed" if status == "running" else "stopped"
+    elif status == "failed" and any(f"[Errno {n}]" in str(error) for n in DISK_FULL_ERRNOS):
+        state = "stopped by a full disk (free space first)"
+    else:
         return ""
-    state = "still running, or killed" if status == "running" else "stopped"
     command = " ".join(
         ["fir-run", *_overrides(run_dir), "resume=true",
          shell_quote(hydra_override("hydra.run.dir", str(Path(run_dir).absolute())))]
@@ -113,6 +121,23 @@ def _overrides(run_dir: Path) -> list[str]:
     keep = [str(o) for o in overrides]
     skip = ("resume=", "hydra.", "+hydra.", "~hydra.")
     return [shlex.quote(o) for o in keep if not o.startswith(skip)]
+
+
+def read_contract_csv(path: Path) -> pd.DataFrame:
+    """A contract CSV; ValueError when it does not parse, or when its last row is cut short
+    (fir-run writes whole files, each row ending in a line break: a partial copy)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(size - 1, 0))
+        if size and handle.read(1) != b"\n":
+            raise ValueError(
+                f"{path.name} is cut short: its last row ends without a line break (a partial "
+                "copy?); copy the run again, or re-run it"
+            )
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"unreadable contract file {path.name}: {exc}") from exc
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -6,6 +6,7 @@ never rename or drop a field silently.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -29,6 +30,8 @@ SPLITS_NPZ = "splits.npz"
 IMAGE_MEANS_NPZ = "image_means.npz"
 FIGURES_DIR = "figures"
 CONTRACT_VERSION = 1
+# a full disk or quota: a run it stopped keeps its completed folds, and resume=true continues it
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 FOLDS_COLUMNS = [
     "fold", "score", "metric", "n_selected", "selected", "fit_time_s",
@@ -51,6 +54,26 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+TEMP_GLOB = ".*.tmp"  # atomic_write's temporary names: .<name>.<random>.tmp
+
+
+def remove_temp_files(directory: Path) -> list[Path]:
+    """Remove the temporary files :func:`atomic_write` left in ``directory`` when a kill cut a
+    write short (only the caller may be writing there: a run holds its directory's lock);
+    return what was removed."""
+    removed = []
+    for path in directory.glob(TEMP_GLOB):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as CSV (no index) to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda fh: frame.to_csv(fh, index=False))
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any], indent: int = 2) -> None:
@@ -209,7 +232,7 @@ def write_splits(path: Path, splits: list[Split]) -> None:
     for k, split in enumerate(splits):
         arrays[f"fold{k}_train"], arrays[f"fold{k}_val"] = split.train, split.val
         arrays[f"fold{k}_test"] = split.test
-    np.savez_compressed(path, **arrays)
+    atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def read_splits(path: Path) -> list[Split]:

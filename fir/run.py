@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from fir.imagemaps import image_map_figures
 from fir.metrics import metric_name
 from fir.plotting import importance_figure
 from fir.reporting import (
+    DISK_FULL_ERRNOS,
     FEATURES_CSV,
     FIGURES_DIR,
     FOLDS_CSV,
@@ -58,11 +60,13 @@ from fir.reporting import (
     RUN_JSON,
     SPLITS_NPZ,
     SUMMARY_JSON,
+    atomic_write,
     features_frame,
     finite_or_none,
     folds_frame,
     results_table,
     summarise,
+    write_csv_atomic,
     write_json_atomic,
     write_splits,
 )
@@ -70,6 +74,7 @@ from fir.repro import derive_seed, resolve_device
 from fir.rundir import (
     find_resumable,
     open_run_dir,
+    remove_leftover_temp_files,
     replace_earlier_run,
     restore_hydra_files,
     run_dir_lock,
@@ -106,6 +111,7 @@ def run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None = None) -> dict[s
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with run_dir_lock(out_dir, hydra_dir):
+        remove_leftover_temp_files(out_dir)
         return _run(cfg, out_dir, hydra_dir)
 
 
@@ -163,8 +169,8 @@ def _run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None) -> dict[str, An
         )
         splits = make_splits(dataset, int(cfg.n_splits), float(cfg.val_fraction), int(cfg.seed))
         if earlier:  # every check passed: this run replaces the earlier one
+            earlier = False  # an interrupt from here on leaves this run's record, not the old
             replace_earlier_run(out_dir, hydra_dir)
-            earlier = False
             write_json_atomic(out_dir / RUN_JSON, run_info)
         write_splits(out_dir / SPLITS_NPZ, splits)
         split_hashes = [split_sha256(s) for s in splits]
@@ -225,6 +231,7 @@ def _run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None) -> dict[str, An
         )
         summary = summarise(results, dataset, meta, time.perf_counter() - started)
         _write_outputs(out_dir, results, dataset, summary)
+        _finish(out_dir, run_info, "completed", started)
     except BaseException as exc:
         if earlier:  # refused before it started: the earlier run stays as it was
             restore_hydra_files(folds_dir, hydra_dir)
@@ -232,9 +239,12 @@ def _run(cfg: DictConfig, out_dir: Path, hydra_dir: Path | None) -> dict[str, An
                         out_dir)  # fmt: skip
             raise
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        _finish(out_dir, run_info, status, started, error=_describe(exc))
+        try:
+            _finish(out_dir, run_info, status, started, error=_describe(exc))
+        except OSError as record_error:  # a full disk: the run's own error is the news
+            log.warning("could not record status %r in %s: %s", status,
+                        out_dir / RUN_JSON, record_error)  # fmt: skip
         raise
-    _finish(out_dir, run_info, "completed", started)
     log.info("results (%s):\n%s", metric, results_table(results, metric))
     log.info("wrote %s", out_dir)
     return summary
@@ -327,8 +337,10 @@ def _log_fold(result: FoldResult, n_folds: int, metric: str) -> None:
 def _write_outputs(
     out_dir: Path, results: list[FoldResult], dataset: Dataset, summary: dict
 ) -> None:
-    folds_frame(results, dataset).to_csv(out_dir / FOLDS_CSV, index=False)
-    features_frame(results, dataset).to_csv(out_dir / FEATURES_CSV, index=False)
+    """The contract files and figures, each written atomically: a kill or a full disk leaves
+    the whole file or none, never one cut mid-row that a copied run would carry."""
+    write_csv_atomic(out_dir / FOLDS_CSV, folds_frame(results, dataset))
+    write_csv_atomic(out_dir / FEATURES_CSV, features_frame(results, dataset))
     write_json_atomic(out_dir / SUMMARY_JSON, summary)
     fig_dir = out_dir / FIGURES_DIR
     fig_dir.mkdir(exist_ok=True)
@@ -342,7 +354,7 @@ def _write_outputs(
         _write_image_means(out_dir / IMAGE_MEANS_NPZ, dataset)
     for stem, fig in figures.items():
         for ext in ("png", "pdf"):
-            fig.savefig(fig_dir / f"{stem}.{ext}", dpi=150)
+            atomic_write(fig_dir / f"{stem}.{ext}", partial(fig.savefig, format=ext, dpi=150))
         plt.close(fig)
 
 
@@ -354,12 +366,12 @@ def _write_image_means(path: Path, dataset: Dataset) -> None:
         rows = np.setdiff1d(rows, dataset.test_index)
     classes = np.unique(dataset.y[rows])
     means = np.stack([dataset.X[rows][dataset.y[rows] == c].mean(axis=0) for c in classes])
-    np.savez_compressed(
-        path,
-        classes=classes,
-        means=means.reshape(len(classes), *dataset.image_shape),
-        image_shape=np.asarray(dataset.image_shape),
-    )
+    arrays = {
+        "classes": classes,
+        "means": means.reshape(len(classes), *dataset.image_shape),
+        "image_shape": np.asarray(dataset.image_shape),
+    }
+    atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def _finish(
@@ -436,7 +448,9 @@ def _hydra_main(cfg: DictConfig) -> float:
         with _warnings_logged():
             summary = run(cfg, out_dir, hydra_dir)
     except KeyboardInterrupt as exc:
-        exc.resume_command = resume_command(hydra_cfg, out_dir)  # for main()'s last line
+        # for main()'s last line; nothing to resume when a single run stopped before it began
+        exc.began = hydra_cfg.mode == RunMode.MULTIRUN or (out_dir / RUN_JSON).is_file()
+        exc.resume_command = resume_command(hydra_cfg, out_dir)
         raise
     except (ValueError, TypeError, OSError, InstantiationException) as exc:
         # A bad config, bad data, or a file missing or unreadable: the message names the fix, so
@@ -444,8 +458,11 @@ def _hydra_main(cfg: DictConfig) -> float:
         # loader's error reaches here wrapped by hydra.utils.instantiate: its own message is the
         # news.
         cause = exc.__cause__ if isinstance(exc, InstantiationException) else exc
-        if os.environ.get("HYDRA_FULL_ERROR") == "1" or not isinstance(cause, ONE_LINE_ERRORS):
+        one_line = isinstance(cause, ONE_LINE_ERRORS) or _disk_full(cause)
+        if os.environ.get("HYDRA_FULL_ERROR") == "1" or not one_line:
             raise
+        if _disk_full(cause):
+            cause = _disk_full_message(cause, out_dir, resume_command(hydra_cfg, out_dir))
         print(f"fir-run: error: {cause}", file=sys.stderr)
         _log_to_files(f"fir-run: error: {cause}")
         if hydra_cfg.mode == RunMode.MULTIRUN:
@@ -454,6 +471,21 @@ def _hydra_main(cfg: DictConfig) -> float:
             raise RunFailed(f"fir-run: the sweep point in {out_dir} failed: {cause}") from None
         sys.exit(1)
     return validation_objective(summary)
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the disk or the user's quota is full."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def _disk_full_message(exc: OSError, out_dir: Path, command: str | None) -> str:
+    """One line for a run stopped by a full disk: where, what is kept, and how to continue."""
+    n_done = len(list((out_dir / FOLDS_DIR).glob("fold_*.json")))
+    kept = f"the {n_done} completed fold(s) in {out_dir / FOLDS_DIR} are kept" if n_done else (
+        "no fold had completed"
+    )  # fmt: skip
+    how = f"continue with: {command}" if command else "continue with resume=true"
+    return f"{exc.strerror} writing {exc.filename or out_dir}; {kept}. Free space, then {how}"
 
 
 @contextmanager
@@ -586,7 +618,10 @@ def main() -> None:
         # a job sets it; with hydra/launcher=joblib the sweep's process is interrupted instead
         command = getattr(exc, "resume_command", None) or _sweep_resume_command(sys.argv[1:])
         how = f"resume it with: {command}" if command else "resume it with resume=true"
-        line = f"fir-run: {exc if terminated else 'interrupted'}; the run stopped ({how})."
+        stopped = f"the run stopped ({how})"
+        if not getattr(exc, "began", True):
+            stopped = "the run had not begun: there is nothing to resume"
+        line = f"fir-run: {exc if terminated else 'interrupted'}; {stopped}."
         print(line, file=sys.stderr)
         _log_to_files(line)
         sys.exit(128 + (signal.SIGTERM if terminated else signal.SIGINT))

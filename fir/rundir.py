@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ except ImportError:  # Windows: no advisory locks; runs there are not guarded
     fcntl = None  # type: ignore[assignment]
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -37,6 +39,7 @@ from fir.reporting import (
     RUN_JSON,
     SPLITS_NPZ,
     SUMMARY_JSON,
+    remove_temp_files,
 )
 
 log = logging.getLogger("fir.run")  # the run's log lines, wherever they are decided
@@ -83,6 +86,19 @@ def run_dir_lock(out_dir: Path, hydra_dir: Path | None = None) -> Iterator[None]
         handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {started}\n")
         handle.flush()
         yield  # closing the file releases the lock
+
+
+def remove_leftover_temp_files(out_dir: Path) -> None:
+    """Remove the temporary files that a kill during a write left in ``out_dir`` (its own, its
+    folds' and its figures'); call it while holding the directory (:func:`run_dir_lock`)."""
+    removed = [
+        path
+        for directory in (out_dir, out_dir / FOLDS_DIR, out_dir / FIGURES_DIR)
+        for path in remove_temp_files(directory)
+    ]
+    if removed:
+        log.info("removed %d temporary file(s) an interrupted write left in %s: %s",
+                 len(removed), out_dir, ", ".join(p.name for p in removed))  # fmt: skip
 
 
 def open_run_dir(
@@ -283,3 +299,77 @@ def find_resumable(out_dir: Path, cfg: DictConfig) -> Path:
         ):
             candidates.append((str(previous.get("started_at", "")), sibling.name, sibling))
     return max(candidates)[2] if candidates else out_dir
+
+
+class OutputDirCheck(Callback):
+    """Hydra callback (``hydra.callbacks.output_dir`` in ``conf/config.yaml``): checks the run's
+    directory (the sweep's, for a multirun) before Hydra creates it, so that a path through a
+    file, a folder one may not write or a read-only mount, or a name the file system cannot
+    hold, is one line naming the key and the fix, not a traceback (or, for a path near the
+    length limit, a failure after the first fold). It exits (status 1): Hydra turns a
+    callback's exceptions into warnings and goes on."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._check(config.hydra.run.dir, "hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._check(config.hydra.sweep.dir, "hydra.sweep.dir")
+
+    @staticmethod
+    def _check(path: Any, key: str) -> None:
+        try:
+            check_output_dir(Path(str(path)), key)
+        except ValueError as exc:
+            sys.exit(f"fir-run: error: {exc}")
+
+
+# room left under a run directory for fir's own names (folds/.fold_00_history.npz.<tmp>.tmp)
+PATH_ROOM = 64
+
+
+def check_output_dir(path: Path, key: str) -> None:
+    """Raise ValueError, naming ``key`` and the fix, when ``path`` cannot be a directory fir
+    writes in; create nothing."""
+    path = Path(os.path.abspath(path))
+    fix = f"choose another {key}"
+    existing, parts = path, []
+    while True:  # the nearest part of the path that exists
+        try:
+            is_dir = existing.is_dir()
+            if is_dir or existing.exists():
+                break
+        except OSError:  # a name too long, or a folder one may not search
+            pass
+        parts.append(existing.name)
+        existing = existing.parent
+    if not is_dir:
+        raise ValueError(
+            f"{key}={path} cannot be created: {existing} is a file, not a folder; {fix}."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        read_only = hasattr(os, "statvfs") and bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
+        why = "is on a read-only file system" if read_only else "is not writable by this user"
+        raise ValueError(f"{key}={path}: {existing} {why}; {fix}.")
+    name_max = _pathconf(existing, "PC_NAME_MAX", 255)
+    too_long = [p for p in parts if len(os.fsencode(p)) > name_max]
+    if too_long:
+        raise ValueError(
+            f"{key}: the folder name {too_long[0][:40]}... is "
+            f"{len(os.fsencode(too_long[0]))} bytes long, and the file system allows "
+            f"{name_max}; {fix}."
+        )
+    path_max = _pathconf(existing, "PC_PATH_MAX", 4096)
+    if len(os.fsencode(str(path))) + PATH_ROOM > path_max:
+        raise ValueError(
+            f"{key} is {len(os.fsencode(str(path)))} bytes long; fir needs "
+            f"{PATH_ROOM} more for its files, and the system allows {path_max}; {fix}."
+        )
+
+
+def _pathconf(path: Path, name: str, default: int) -> int:
+    """The file system's limit ``name`` at ``path`` (``default`` where it cannot say)."""
+    try:
+        value = os.pathconf(path, name)
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no such limit
+        return default
+    return value if value > 0 else default

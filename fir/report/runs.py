@@ -23,6 +23,7 @@ from fir.aggregate import (
     SkippedRun,
     find_run_dirs,
     method_label,
+    read_contract_csv,
     read_profile,
     read_run,
 )
@@ -165,10 +166,7 @@ def load_run_record(run_dir: Path) -> RunRecord:
 
 def _read_features(files: RunFiles, n_folds: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(n_folds, d) importances and selections, and the feature names, from features.csv."""
-    try:
-        frame = pd.read_csv(files.path / FEATURES_CSV)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"unreadable contract file {FEATURES_CSV}: {exc}") from exc
+    frame = read_contract_csv(files.path / FEATURES_CSV)
     absent = [c for c in FEATURE_FIELDS if c not in frame.columns]
     if absent:
         raise ValueError(f"{FEATURES_CSV} lacks column(s) {', '.join(absent)}")
