@@ -12,19 +12,22 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from fir.aggregate import SkippedRun
+from fir.config import shell_quote
 from fir.report import curves, figures, maps
 from fir.report.cells import Cell, group_cells
 from fir.report.paper import ENHANCER_PROMOTER, TARGETS
-from fir.report.reproduction import write_reproduction
+from fir.report.reproduction import REPRODUCTION_CSV, REPRODUCTION_MD, write_reproduction
 from fir.report.runs import RunRecord, load_runs
 from fir.report.tables import relative, write_all_tables
 from fir.report.verdicts import PAPER_BUDGET, Verdict, evaluate_targets
+from fir.reporting import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,7 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     report.notes = [f"{relative(r.path, root)}: {note}" for r in records for note in r.notes]
     _make_out_dir(out_dir)
     previous = _previous_outputs(out_dir)
+    _mark_incomplete(out_dir, root)
     cells = list(group_cells(records).values())
     report.notes += _variant_notes(cells, root)
     for cell in cells:
@@ -133,6 +137,25 @@ def _make_out_dir(out_dir: Path) -> None:
             f"--out {out_dir} cannot be created ({exc.strerror or exc}); pass a directory "
             "that can be written"
         ) from exc
+
+
+def _mark_incomplete(out_dir: Path, root: Path) -> None:
+    """Replace ``out_dir``'s ``report.md`` by a notice that this report is being written, and
+    remove the previous ``REPRODUCTION.md`` and ``reproduction.csv``: until the last step
+    writes them again, the folder mixes this invocation's tables and figures with the previous
+    one's, and a kill or a failure must not leave it looking finished (or its verdicts stale).
+    """
+    notice = (
+        "# fir-report (incomplete)\n\n"
+        f"fir-report began writing this folder from the runs under `{root}` at "
+        f"{datetime.now(UTC).isoformat(timespec='seconds')} and has not finished: it is still "
+        "running, or it was interrupted or failed. Its tables and figures may mix this "
+        "invocation's and the previous one's, and REPRODUCTION.md is written last. Run "
+        f"`fir-report {shell_quote(str(root))} --out {shell_quote(str(out_dir))}` again.\n"
+    )
+    atomic_write(out_dir / REPORT_MD, lambda fh: fh.write(notice.encode()))
+    for name in (REPRODUCTION_MD, REPRODUCTION_CSV):
+        (out_dir / name).unlink(missing_ok=True)
 
 
 def _previous_outputs(out_dir: Path) -> set[Path]:
@@ -360,5 +383,5 @@ def _write_index(report: Report) -> Path:
     if report.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
     path = out / REPORT_MD
-    path.write_text("\n".join(lines))
+    atomic_write(path, lambda fh: fh.write("\n".join(lines).encode()))  # over the notice
     return path

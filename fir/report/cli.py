@@ -2,7 +2,8 @@
 
 Exit status: 0 when at least one completed run was reported, 1 when runs were found but none
 could be reported (all skipped; the report still lists them), 2 when DIR holds no run at all or
-is not a directory, or OUT cannot be a directory (and for command-line errors). ``--budget
+is not a directory, or OUT cannot be a directory (and for command-line errors), 130 on Ctrl-C
+(the report in OUT is then incomplete, and its report.md says so). ``--budget
 paper`` is ``--budget default`` (the paper's budgets), as in ``scripts/reproduce_paper.sh``.
 """
 
@@ -19,6 +20,7 @@ from fir.report.verdicts import MET, NOT_MET, PARTIAL
 
 log = logging.getLogger("fir.report")
 EXIT_OK, EXIT_NOTHING_REPORTED, EXIT_NO_RUNS = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 BUDGET_ALIASES = {"paper": "default"}  # scripts/reproduce_paper.sh's name for the profile
 
 
@@ -73,6 +75,11 @@ def report_command(root: Path, out: Path | None, budget: str = "default") -> int
     except (NoRunsError, OutputDirError) as exc:
         log.error("%s", exc)
         return EXIT_NO_RUNS
+    except KeyboardInterrupt:
+        where = root / "report" if out is None else out
+        log.error("interrupted: the report in %s is incomplete (its report.md says so); run "
+                  "fir-report again", where)  # fmt: skip
+        return EXIT_INTERRUPTED
     counts = {v: sum(r.verdict == v for r in report.verdicts) for v in (MET, PARTIAL, NOT_MET)}
     log.info(
         "%d runs reported, %d skipped; wrote %d table files, %d figures (%d families not drawn), "

@@ -160,3 +160,34 @@ def test_runs_it_may_not_read_are_skipped_with_the_reason(tmp_path, monkeypatch)
     assert main([str(tmp_path), "--out", str(tmp_path / "report"), "-q"]) == 0
     skipped_csv = pd.read_csv(tmp_path / "report" / "skipped.csv")
     assert sorted(Path(p).name for p in skipped_csv.iloc[:, 0]) == ["hidden", "unreadable"]
+
+
+def test_an_interrupted_report_says_it_is_incomplete_until_it_is_made_again(
+    tmp_path, monkeypatch, caplog
+):
+    """Ctrl-C or a failure halfway left the previous report.md and REPRODUCTION.md beside
+    half-rewritten tables: a folder that looked finished, with verdicts of other runs."""
+    import fir.report.build
+
+    _run(tmp_path / "runs", "a")
+    out = tmp_path / "out"
+    assert main([str(tmp_path / "runs"), "--out", str(out), "-q"]) == 0
+    assert (out / "REPRODUCTION.md").is_file()
+    finished = (out / "report.md").read_text()
+    assert finished.startswith("# fir-report\n")
+
+    def interrupted(report, cells):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fir.report.build, "_draw_figures", interrupted)
+    assert main([str(tmp_path / "runs"), "--out", str(out), "-q"]) == 130
+    assert f"interrupted: the report in {out} is incomplete" in caplog.text
+    notice = (out / "report.md").read_text()
+    assert notice.startswith("# fir-report (incomplete)\n\nfir-report began writing this folder")
+    assert f"Run `fir-report {tmp_path / 'runs'} --out {out}` again." in notice
+    assert not (out / "REPRODUCTION.md").exists() and not (out / "reproduction.csv").exists()
+    assert (out / "tables").is_dir()  # what it wrote before the interrupt stays, marked
+    monkeypatch.undo()
+    assert main([str(tmp_path / "runs"), "--out", str(out), "-q"]) == 0
+    assert (out / "report.md").read_text() == finished
+    assert (out / "REPRODUCTION.md").is_file() and not list(out.glob(".*.tmp"))
