@@ -37,7 +37,7 @@ TABLES_DIR = "tables"
 FIGURES_DIR = "figures"
 # the files the last fir-report wrote into its --out directory, one relative path per line:
 # those the next invocation did not write again are removed once it has written its own, so
-# that no stale table or figure is left behind (and a report that fails removes nothing)
+# that no stale table or figure is left behind (a report that fails removes none of them)
 MANIFEST = ".fir-report-files"
 # figures of tabular datasets other than enhancer-promoter: Figure 5's kind, no paper figure
 NAMED_IMPORTANCE = "Named-feature importance (no paper figure)"

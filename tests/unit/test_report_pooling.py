@@ -89,7 +89,9 @@ def test_one_signature_per_name_keeps_the_plain_name():
     assert {c.dataset_label for c in cells.values()} == {"data"}
 
 
-def test_a_failed_report_leaves_the_previous_one(tmp_path, monkeypatch):
+def test_a_failed_report_removes_only_the_previous_verdicts_and_says_it_is_incomplete(
+    tmp_path, monkeypatch
+):
     _table_run(tmp_path / "runs", "a", ["c0", "c1", "c2"], "/d/data.csv")
     out = tmp_path / "out"
     first = build_report(tmp_path / "runs", out)
@@ -102,7 +104,12 @@ def test_a_failed_report_leaves_the_previous_one(tmp_path, monkeypatch):
     monkeypatch.setattr(build, "_draw_figures", fail)
     with pytest.raises(RuntimeError, match="drawing failed"):
         build_report(tmp_path / "runs", out)
-    assert {p for p in out.rglob("*") if p.is_file()} == before
+    # no stale table or figure is removed (the manifest is the previous one's), but the
+    # verdicts, written last, are gone until a report finishes, and report.md says why
+    verdicts = {out / "REPRODUCTION.md", out / "reproduction.csv"}
+    assert verdicts <= before
+    assert {p for p in out.rglob("*") if p.is_file()} == before - verdicts
+    assert (out / "report.md").read_text().startswith("# fir-report (incomplete)")
 
 
 def test_a_methods_own_rescored_selection_is_not_a_competitor():
