@@ -39,6 +39,7 @@ FIGURES_DIR = "figures"
 # those the next invocation did not write again are removed once it has written its own, so
 # that no stale table or figure is left behind (a report that fails removes none of them)
 MANIFEST = ".fir-report-files"
+INCOMPLETE = "# fir-report (incomplete)"  # report.md's heading while a report is being written
 # figures of tabular datasets other than enhancer-promoter: Figure 5's kind, no paper figure
 NAMED_IMPORTANCE = "Named-feature importance (no paper figure)"
 
@@ -84,7 +85,7 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     root = Path(root)
     if not root.is_dir():
         raise NoRunsError(f"DIR={root} is not a directory; pass a fir-run output directory.")
-    out_dir = root / "report" if out_dir is None else Path(out_dir)
+    out_dir = report_dir(root, out_dir)
     records, skipped = load_runs(root)
     if not records and not skipped:
         raise NoRunsError(
@@ -123,6 +124,21 @@ def build_report(root: Path, out_dir: Path | None = None, budget: str = PAPER_BU
     return report
 
 
+def report_dir(root: Path, out_dir: Path | None) -> Path:
+    """Where the report of ``root`` goes: ``out_dir`` (``--out``), or ``root/report``."""
+    return Path(root) / "report" if out_dir is None else Path(out_dir)
+
+
+def is_incomplete(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a report that began and did not finish (``report.md`` is
+    :func:`_mark_incomplete`'s notice)."""
+    try:
+        with (out_dir / REPORT_MD).open("rb") as fh:
+            return fh.read(len(INCOMPLETE)) == INCOMPLETE.encode()
+    except OSError:
+        return False
+
+
 def _make_out_dir(out_dir: Path) -> None:
     """Create ``out_dir``; OutputDirError (one line, naming ``--out``) when it cannot be."""
     if out_dir.exists() and not out_dir.is_dir():
@@ -146,7 +162,7 @@ def _mark_incomplete(out_dir: Path, root: Path) -> None:
     one's, and a kill or a failure must not leave it looking finished (or its verdicts stale).
     """
     notice = (
-        "# fir-report (incomplete)\n\n"
+        f"{INCOMPLETE}\n\n"
         f"fir-report began writing this folder from the runs under `{root}` at "
         f"{datetime.now(UTC).isoformat(timespec='seconds')} and has not finished: it is still "
         "running, or it was interrupted or failed. Its tables and figures may mix this "

@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 
 from fir.config import CONF_DIR
-from fir.report.build import NoRunsError, OutputDirError, build_report
+from fir.report.build import (
+    NoRunsError,
+    OutputDirError,
+    build_report,
+    is_incomplete,
+    report_dir,
+)
 from fir.report.verdicts import MET, NOT_MET, PARTIAL
 
 log = logging.getLogger("fir.report")
@@ -76,9 +82,12 @@ def report_command(root: Path, out: Path | None, budget: str = "default") -> int
         log.error("%s", exc)
         return EXIT_NO_RUNS
     except KeyboardInterrupt:
-        where = root / "report" if out is None else out
-        log.error("interrupted: the report in %s is incomplete (its report.md says so); run "
-                  "fir-report again", where)  # fmt: skip
+        out_dir = report_dir(root, out)
+        if is_incomplete(out_dir):
+            log.error("interrupted: the report in %s is incomplete (its report.md says so); "
+                      "run fir-report again", out_dir)  # fmt: skip
+        else:
+            log.error("interrupted before the report was written: %s is as it was", out_dir)
         return EXIT_INTERRUPTED
     counts = {v: sum(r.verdict == v for r in report.verdicts) for v in (MET, PARTIAL, NOT_MET)}
     log.info(

@@ -176,10 +176,16 @@ def test_an_interrupted_report_says_it_is_incomplete_until_it_is_made_again(
     finished = (out / "report.md").read_text()
     assert finished.startswith("# fir-report\n")
 
-    def interrupted(report, cells):
+    def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fir.report.build, "_draw_figures", interrupted)
+    monkeypatch.setattr(fir.report.build, "load_runs", interrupted)  # before it writes
+    assert main([str(tmp_path / "runs"), "--out", str(out), "-q"]) == 130
+    assert f"interrupted before the report was written: {out} is as it was" in caplog.text
+    assert (out / "report.md").read_text() == finished
+    assert (out / "REPRODUCTION.md").is_file()
+    monkeypatch.undo()
+    monkeypatch.setattr(fir.report.build, "_draw_figures", interrupted)  # halfway
     assert main([str(tmp_path / "runs"), "--out", str(out), "-q"]) == 130
     assert f"interrupted: the report in {out} is incomplete" in caplog.text
     notice = (out / "report.md").read_text()
