@@ -20,7 +20,7 @@ import numpy as np
 
 from fir.data.base import Split
 from fir.evaluation import FoldResult
-from fir.reporting import atomic_write, dumps_json, finite_or_none
+from fir.reporting import finite_or_none, write_json_atomic, write_npz_atomic
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,7 @@ def save_fold(folds_dir: Path, result: FoldResult, split_hash: str) -> Path:
     """Write one fold's files atomically (history first, the JSON that marks it done last)."""
     folds_dir.mkdir(parents=True, exist_ok=True)
     if result.history is not None:
-        atomic_write(
-            fold_history_path(folds_dir, result.fold),
-            lambda fh: np.savez_compressed(fh, **result.history),
-        )
+        write_npz_atomic(fold_history_path(folds_dir, result.fold), result.history)
     payload = {
         "fold": result.fold,
         "split_sha256": split_hash,
@@ -90,8 +87,8 @@ def save_fold(folds_dir: Path, result: FoldResult, split_hash: str) -> Path:
         "has_history": result.history is not None,
     }
     path = fold_json_path(folds_dir, result.fold)
-    text = dumps_json(payload, indent=1)  # NaN (e.g. a diverged fit's best_val_loss) -> null
-    atomic_write(path, lambda fh: fh.write(text.encode()))
+    # NaN (e.g. a diverged fit's best_val_loss) is written as null
+    write_json_atomic(path, payload, indent=1)
     return path
 
 

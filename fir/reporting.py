@@ -71,16 +71,25 @@ def remove_temp_files(directory: Path) -> list[Path]:
     return removed
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda fh: fh.write(text.encode()))
+
+
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
     """Write ``frame`` as CSV (no index) to ``path`` atomically (see :func:`atomic_write`)."""
     atomic_write(path, lambda fh: frame.to_csv(fh, index=False))
 
 
+def write_npz_atomic(path: Path, arrays: dict[str, Any]) -> None:
+    """Write ``arrays`` as a compressed ``.npz`` to ``path`` atomically (:func:`atomic_write`)."""
+    atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
+
+
 def write_json_atomic(path: Path, payload: dict[str, Any], indent: int = 2) -> None:
     """Write ``payload`` as JSON to ``path`` atomically (see :func:`atomic_write`); NaN and
     infinities anywhere in it are written as null (:func:`json_safe`)."""
-    text = dumps_json(payload, indent)
-    atomic_write(path, lambda fh: fh.write(text.encode()))
+    write_text_atomic(path, dumps_json(payload, indent))
 
 
 def dumps_json(payload: Any, indent: int = 2) -> str:
@@ -232,7 +241,7 @@ def write_splits(path: Path, splits: list[Split]) -> None:
     for k, split in enumerate(splits):
         arrays[f"fold{k}_train"], arrays[f"fold{k}_val"] = split.train, split.val
         arrays[f"fold{k}_test"] = split.test
-    atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
+    write_npz_atomic(path, arrays)
 
 
 def read_splits(path: Path) -> list[Split]:

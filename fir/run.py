@@ -68,6 +68,7 @@ from fir.reporting import (
     summarise,
     write_csv_atomic,
     write_json_atomic,
+    write_npz_atomic,
     write_splits,
 )
 from fir.repro import derive_seed, resolve_device
@@ -371,7 +372,7 @@ def _write_image_means(path: Path, dataset: Dataset) -> None:
         "means": means.reshape(len(classes), *dataset.image_shape),
         "image_shape": np.asarray(dataset.image_shape),
     }
-    atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
+    write_npz_atomic(path, arrays)
 
 
 def _finish(

@@ -27,7 +27,7 @@ from fir.report.reproduction import REPRODUCTION_CSV, REPRODUCTION_MD, write_rep
 from fir.report.runs import RunRecord, load_runs
 from fir.report.tables import relative, write_all_tables
 from fir.report.verdicts import PAPER_BUDGET, Verdict, evaluate_targets
-from fir.reporting import atomic_write
+from fir.reporting import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def _mark_incomplete(out_dir: Path, root: Path) -> None:
         "invocation's and the previous one's, and REPRODUCTION.md is written last. Run "
         f"`fir-report {shell_quote(str(root))} --out {shell_quote(str(out_dir))}` again.\n"
     )
-    atomic_write(out_dir / REPORT_MD, lambda fh: fh.write(notice.encode()))
+    write_text_atomic(out_dir / REPORT_MD, notice)
     for name in (REPRODUCTION_MD, REPRODUCTION_CSV):
         (out_dir / name).unlink(missing_ok=True)
 
@@ -399,5 +399,5 @@ def _write_index(report: Report) -> Path:
     if report.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
     path = out / REPORT_MD
-    atomic_write(path, lambda fh: fh.write("\n".join(lines).encode()))  # over the notice
+    write_text_atomic(path, "\n".join(lines))  # over the notice
     return path
